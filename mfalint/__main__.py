@@ -1,0 +1,3 @@
+from mfalint.cli import main
+
+main()

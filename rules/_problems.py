@@ -1,0 +1,19 @@
+"""Rules that report what the loaders noticed while reading a file."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from mfalint.findings import Finding
+from mfalint.rule import CheckContext, Rule
+
+__all__ = ["ProblemRule"]
+
+
+class ProblemRule(Rule):
+    """Report every load-time Problem recorded under this rule's code."""
+
+    def check(self, context: CheckContext) -> Iterable[Finding]:
+        for problem in context.document.problems:
+            if problem.code == self.code:
+                yield context.finding(self, problem.span, problem.message, jsonpath=problem.jsonpath)

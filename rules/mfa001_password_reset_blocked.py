@@ -1,0 +1,125 @@
+"""MFA001 password-reset-blocked."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from mfalint.findings import Finding, Severity
+from mfalint.iam import Outcome
+from mfalint.rule import CheckContext, Rule, RuleDocs
+
+from ._common import OWN_USER_ARN, decide_in, enforced_policies, quote_actions
+
+CHANGE_PASSWORD = "iam:ChangePassword"
+READ_PASSWORD_POLICY = "iam:GetAccountPasswordPolicy"
+
+_EXAMPLE = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "DenyAllExceptListedIfNoMFA",
+      "Effect": "Deny",
+      "NotAction": [
+        "iam:CreateVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:GetUser",
+        "iam:ListMFADevices",
+        "iam:ListVirtualMFADevices",
+        "iam:ResyncMFADevice",
+        "sts:GetSessionToken"
+      ],
+      "Resource": "*",
+      "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    }
+  ]
+}
+"""
+
+_USE_INSTEAD = _EXAMPLE.replace(
+    '"iam:CreateVirtualMFADevice",', '"iam:ChangePassword",\n        "iam:CreateVirtualMFADevice",\n        "iam:GetAccountPasswordPolicy",'
+)
+
+
+class PasswordResetBlocked(Rule):
+    code = "MFA001"
+    name = "password-reset-blocked"
+    severity = Severity.ERROR
+    summary = "Without MFA, iam:ChangePassword or iam:GetAccountPasswordPolicy is denied, so a forced password reset can never finish."
+    fixable = True
+    docs = RuleDocs(
+        what=(
+            "Evaluates the policies as a console sign-in without MFA and reports a Deny "
+            "statement that blocks `iam:ChangePassword` on the user's own ARN or "
+            "`iam:GetAccountPasswordPolicy`. Wildcards, `NotAction`, `NotResource` and "
+            "conditions are all taken into account.\n\n"
+            "The `password-reset` setting decides the severity: `required` (users must "
+            "change a temporary or expired password) makes it an error, `never` turns the "
+            "rule off, and `auto` (the default) reports a warning. When only "
+            "`iam:GetAccountPasswordPolicy` is blocked, the severity is one step lower."
+        ),
+        why=(
+            "A user created with \"must create a new password at next sign-in\", or whose "
+            "password has expired, signs in without MFA and must change the password before "
+            "anything else. The deny refuses `iam:ChangePassword`, the console shows \"Either "
+            "user is not authorized to perform iam:ChangePassword or entered password does not "
+            "comply with account password policy\", and the user can never sign in or set up "
+            "MFA. AWS's own sample leaves both actions out on purpose, because it expects the "
+            "policy to be attached only after the first sign-in."
+        ),
+        example=_EXAMPLE,
+        use_instead=_USE_INSTEAD,
+        fix=(
+            "Either add `iam:ChangePassword` and `iam:GetAccountPasswordPolicy` to the deny's "
+            "`NotAction`, or attach the MFA policy only after the user's first sign-in and set "
+            "`password-reset = \"never\"`."
+        ),
+        references=(
+            "AWS IAM User Guide: Permissions required to change your own password (ChangePassword, GetAccountPasswordPolicy)",
+            "AWS IAM User Guide: example policy \"Allows MFA-authenticated IAM users to manage their own credentials\"",
+        ),
+        example_args=("--password-reset", "required"),
+    )
+
+    def check(self, context: CheckContext) -> Iterable[Finding]:
+        mode = context.settings.password_reset
+        if mode == "never":
+            return
+        policies = enforced_policies(context.policies)
+        if not policies:
+            return
+
+        blocked_by: dict[int, tuple[object, object, list[str]]] = {}
+        for action, resource in ((CHANGE_PASSWORD, OWN_USER_ARN), (READ_PASSWORD_POLICY, "*")):
+            decision = decide_in(policies, action, resource, "console-no-mfa")
+            if decision.outcome is not Outcome.EXPLICIT_DENY:
+                continue
+            for ref in decision.statements:
+                entry = blocked_by.setdefault(id(ref.statement), (ref.policy, ref.statement, []))
+                entry[2].append(action)
+
+        for _policy, statement, actions in blocked_by.values():
+            change_blocked = CHANGE_PASSWORD in actions
+            if mode == "required":
+                severity = Severity.ERROR if change_blocked else Severity.WARNING
+            else:
+                severity = Severity.WARNING if change_blocked else Severity.INFO
+            if change_blocked:
+                consequence = (
+                    "so a user who must change a temporary or expired password can never finish signing in"
+                )
+            else:
+                consequence = (
+                    "so the password-change page cannot show the account's password rules "
+                    "to a user who has not set up MFA yet"
+                )
+            remedy = "add them to its NotAction" if len(actions) > 1 else "add it to its NotAction"
+            if mode == "auto":
+                remedy += ", or attach this policy only after the user's first sign-in (then set password-reset to \"never\")"
+            verb = "are" if len(actions) > 1 else "is"
+            yield context.finding(
+                self,
+                statement.action_node,
+                f"{quote_actions(actions)} {verb} denied without MFA by {statement.label}, {consequence}; {remedy}",
+                severity=severity,
+                blocked_actions=actions,
+            )
