@@ -14,7 +14,7 @@ from mfalint.document import Document, Problem
 from mfalint.model import VERSION_2012, Condition, Policy, PolicyKind, Statement, Value, parse_operator
 from mfalint.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["extract_policies", "build_policy", "scalar_text", "classify"]
+__all__ = ["extract_policies", "build_policy", "scalar_text", "classify", "terraform_statement"]
 
 STATEMENT_HINTS = ("Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal")
 _TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
@@ -51,6 +51,61 @@ def _looks_like_statement(node: Node) -> bool:
     return isinstance(node, MappingNode) and node.get("Effect") is not None and any(
         node.get(key) is not None for key in STATEMENT_HINTS
     )
+
+
+# Terraform's aws_iam_policy_document statement schema: attribute -> policy element.
+TERRAFORM_KEYS = {
+    "sid": "Sid",
+    "effect": "Effect",
+    "actions": "Action",
+    "not_actions": "NotAction",
+    "resources": "Resource",
+    "not_resources": "NotResource",
+}
+
+
+def _looks_like_terraform_statement(node: Node) -> bool:
+    return isinstance(node, MappingNode) and any(
+        key in node.keys() for key in ("actions", "not_actions")
+    ) and all(key in (*TERRAFORM_KEYS, "condition", "principals", "not_principals") for key in node.keys())
+
+
+def terraform_statement(node: MappingNode) -> MappingNode:
+    """Rewrite a statement in Terraform's policy-document schema into policy elements.
+
+    The result reuses the original value nodes, so positions still point into
+    the file that was read. ``condition`` blocks (``test``, ``variable``,
+    ``values``) become a Condition mapping whose operator and key nodes are the
+    ``test`` and ``variable`` values. Terraform's default effect is Allow.
+    """
+    pairs: list[tuple[ScalarNode, Node]] = []
+    for key_node, value in node.pairs:
+        name = TERRAFORM_KEYS.get(str(key_node.value))
+        if name is not None:
+            pairs.append((ScalarNode(key_node.span, key_node.path, value=name), value))
+        elif key_node.value in ("principals", "not_principals"):
+            label = "Principal" if key_node.value == "principals" else "NotPrincipal"
+            pairs.append((ScalarNode(key_node.span, key_node.path, value=label), value))
+    if node.get("effect") is None:
+        pairs.append((ScalarNode(node.span, node.path, value="Effect"), ScalarNode(node.span, node.path, value="Allow")))
+    condition = node.get("condition")
+    blocks = condition.items if isinstance(condition, SequenceNode) else [condition] if condition is not None else []
+    operators: dict[str, tuple[ScalarNode, MappingNode]] = {}
+    for block in blocks:
+        if not isinstance(block, MappingNode):
+            continue
+        test, variable, values = block.get("test"), block.get("variable"), block.get("values")
+        if not isinstance(test, ScalarNode) or not isinstance(variable, ScalarNode) or values is None:
+            continue
+        operator = operators.get(str(test.value))
+        if operator is None:
+            operator = (test, MappingNode(block.span, block.path))
+            operators[str(test.value)] = operator
+        operator[1].pairs.append((variable, values))
+    if operators and condition is not None:
+        mapping = MappingNode(condition.span, condition.path, pairs=list(operators.values()))
+        pairs.append((ScalarNode(condition.span, condition.path, value="Condition"), mapping))
+    return MappingNode(node.span, node.path, pairs=pairs)
 
 
 def _is_template(node: MappingNode) -> bool:
@@ -145,6 +200,13 @@ def extract_policies(document: Document) -> list[Policy]:
                 document.problems.append(
                     Problem("IAM002", root.span, "policy has no 'Statement', so it grants and denies nothing", root.jsonpath)
                 )
+        elif isinstance(root, SequenceNode) and root.items and all(
+            _looks_like_terraform_statement(item) for item in root.items
+        ):
+            # A statement list in Terraform's policy-document schema, as kept in
+            # YAML catalogs that Terraform modules read.
+            statements = [terraform_statement(item) for item in root.items if isinstance(item, MappingNode)]
+            policies.append(build_policy(document, MappingNode(root.span, root.path), list(statements), wrapped=True))
         elif isinstance(root, SequenceNode) and root.items and all(_looks_like_statement(item) for item in root.items):
             document.problems.append(
                 Problem(

@@ -54,3 +54,52 @@ def render_rule_markdown(rule: Rule) -> str:
     for title, body in doc_sections(rule):
         lines += ["", f"## {title}", "", body]
     return "\n".join(lines) + "\n"
+
+
+def render_index(rules: list[Rule]) -> str:
+    lines = [
+        "# Rules",
+        "",
+        "Generated from the rules' own documentation by `python -m mfalint.ruledocs docs/rules`; do not edit.",
+        "",
+        "| Code | Name | Severity | Fixable | Summary |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in rules:
+        name = f"[{rule.name}]({rule.code}.md)"
+        opt_in = " (opt-in)" if rule.opt_in else ""
+        lines.append(f"| {rule.code} | {name} | {rule.severity.label}{opt_in} | {'yes' if rule.fixable else 'no'} | {rule.summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def generate() -> dict[str, str]:
+    """Return the files of the rule documentation folder, name -> content, for the built-in rules."""
+    from mfalint.plugins import load_plugins
+
+    plugins = load_plugins()
+    rules = [rule for code, rule in sorted(plugins.rules.items()) if plugins.rule_plugins[code] == "mfalint[builtin]"]
+    files = {f"{rule.code}.md": render_rule_markdown(rule) for rule in rules}
+    files["README.md"] = render_index(rules)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write docs/rules/ (or the folder given) from the built-in rules' documentation."""
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "docs/rules")
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = generate()
+    for stale in folder.glob("*.md"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, content in wanted.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    print(f"wrote {len(wanted)} files to {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

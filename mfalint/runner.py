@@ -198,7 +198,7 @@ class Linter:
         return self._run_rules(document, policies)
 
     def _run_rules(self, document: Document, policies: list[Policy]) -> list[Finding]:
-        if not policies and document.readable:
+        if not policies and not any(problem.code in ("IAM001", "IAM002") for problem in document.problems):
             # Not a policy file: nothing to say about it.
             return []
         context = CheckContext(document=document, policies=policies, settings=self.settings)

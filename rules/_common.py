@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mfalint.iam import Decision, RequestContext, catalog, decide, scenario
+from mfalint.iam import Decision, Outcome, RequestContext, StatementRef, catalog, decide, evaluate_condition, scenario
 from mfalint.iam.evaluator import DEVICE_NAME
 from mfalint.iam.global_keys import MFA_PRESENT
 from mfalint.iam.patterns import action_regex
@@ -24,6 +24,9 @@ __all__ = [
     "ENROLMENT_ACTIONS",
     "BOOTSTRAP_ACTIONS",
     "mfa_present_conditions",
+    "denying_statements",
+    "unknown_keys",
+    "when_clause",
 ]
 
 OWN_USER_ARN = DEFAULT_PRINCIPAL.arn
@@ -109,3 +112,34 @@ def is_inverted_deny(policy: Policy, statement: Statement) -> bool:
         expanded |= expand_actions(value.text)
     enrolment = {"iam:createvirtualmfadevice", "iam:enablemfadevice"}
     return bool(expanded) and expanded <= BOOTSTRAP_ACTIONS and bool(expanded & enrolment)
+
+
+def denying_statements(decision: Decision) -> list[StatementRef]:
+    """Return the Deny statements that deny the request, for certain or depending on unknown keys.
+
+    A deny that also tests a key the scenario leaves open (``aws:RequestedRegion``,
+    ``aws:SourceIp``) still blocks the users who meet that test, so rules
+    treat it as blocking and name the open keys in the message.
+    """
+    refs = list(decision.statements) if decision.outcome is Outcome.EXPLICIT_DENY else []
+    refs += [ref for ref in decision.possible if ref.statement.is_deny]
+    return refs
+
+
+def unknown_keys(ref: StatementRef, scenario_name: str) -> list[str]:
+    """Return the condition keys of a statement that the scenario leaves undecided."""
+    context = context_of(scenario_name)
+    return [
+        condition.key
+        for condition in ref.statement.conditions
+        if evaluate_condition(condition, context, ref.policy.uses_variables) is None
+    ]
+
+
+def when_clause(ref: StatementRef, scenario_name: str) -> str:
+    """Return " when its test on KEY holds" for a deny that depends on unknown keys, else ""."""
+    keys = unknown_keys(ref, scenario_name)
+    if not keys:
+        return ""
+    shown = " and ".join(f"'{key}'" for key in dict.fromkeys(keys))
+    return f" (when its test on {shown} also holds)"

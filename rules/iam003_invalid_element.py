@@ -74,9 +74,12 @@ class InvalidElement(Rule):
 
         for statement in policy.statements:
             node = statement.node
+            misspelt = set()
             for key, _value in node.pairs:
                 if key.value not in STATEMENT_KEYS:
-                    yield key, f"unknown statement element '{key.value}'{_suggest(str(key.value), STATEMENT_KEYS)}"
+                    suggestion = _suggest(str(key.value), STATEMENT_KEYS)
+                    misspelt.update(name for name in STATEMENT_KEYS if f"'{name}'" in suggestion)
+                    yield key, f"unknown statement element '{key.value}'{suggestion}"
 
             effect = node.get("Effect")
             if effect is None:
@@ -88,13 +91,18 @@ class InvalidElement(Rule):
             has_action, has_not_action = node.get("Action") is not None, node.get("NotAction") is not None
             if has_action and has_not_action:
                 yield node.key_node("NotAction") or node, f"{statement.label} has both 'Action' and 'NotAction'; keep one"
-            elif not has_action and not has_not_action:
+            elif not has_action and not has_not_action and not misspelt & {"Action", "NotAction"}:
                 yield node, f"{statement.label} has neither 'Action' nor 'NotAction', so it applies to nothing"
 
             has_resource, has_not_resource = node.get("Resource") is not None, node.get("NotResource") is not None
             if has_resource and has_not_resource:
                 yield node.key_node("NotResource") or node, f"{statement.label} has both 'Resource' and 'NotResource'; keep one"
-            elif not has_resource and not has_not_resource and policy.kind is PolicyKind.IDENTITY:
+            elif (
+                not has_resource
+                and not has_not_resource
+                and policy.kind is PolicyKind.IDENTITY
+                and not misspelt & {"Resource", "NotResource"}
+            ):
                 yield node, f"{statement.label} has no 'Resource'; an identity policy statement needs \"Resource\" (use \"*\" for all)"
 
             for key in ("Action", "NotAction", "Resource", "NotResource"):

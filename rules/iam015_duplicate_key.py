@@ -13,6 +13,7 @@ class DuplicateKey(ProblemRule):
     name = "duplicate-key"
     severity = Severity.ERROR
     summary = "The same key appears twice in one JSON or YAML object."
+    needs_policy = True
     docs = RuleDocs(
         what="Reports a key that appears more than once in the same object, at the second occurrence.",
         why=(

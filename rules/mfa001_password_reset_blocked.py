@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from mfalint.findings import Finding, Severity
-from mfalint.iam import Outcome
+from mfalint.iam import StatementRef
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_USER_ARN, decide_in, enforced_policies, quote_actions
+from ._common import OWN_USER_ARN, decide_in, denying_statements, enforced_policies, quote_actions, when_clause
 
 CHANGE_PASSWORD = "iam:ChangePassword"
 READ_PASSWORD_POLICY = "iam:GetAccountPasswordPolicy"
@@ -88,16 +88,17 @@ class PasswordResetBlocked(Rule):
         if not policies:
             return
 
-        blocked_by: dict[int, tuple[object, object, list[str]]] = {}
+        blocked_by: dict[int, tuple[StatementRef, list[str]]] = {}
         for action, resource in ((CHANGE_PASSWORD, OWN_USER_ARN), (READ_PASSWORD_POLICY, "*")):
             decision = decide_in(policies, action, resource, "console-no-mfa")
-            if decision.outcome is not Outcome.EXPLICIT_DENY:
+            if decision.allowed is True:
                 continue
-            for ref in decision.statements:
-                entry = blocked_by.setdefault(id(ref.statement), (ref.policy, ref.statement, []))
-                entry[2].append(action)
+            for ref in denying_statements(decision):
+                entry = blocked_by.setdefault(id(ref.statement), (ref, []))
+                entry[1].append(action)
 
-        for _policy, statement, actions in blocked_by.values():
+        for ref, actions in blocked_by.values():
+            statement = ref.statement
             change_blocked = CHANGE_PASSWORD in actions
             if mode == "required":
                 severity = Severity.ERROR if change_blocked else Severity.WARNING
@@ -119,7 +120,8 @@ class PasswordResetBlocked(Rule):
             yield context.finding(
                 self,
                 statement.action_node,
-                f"{quote_actions(actions)} {verb} denied without MFA by {statement.label}, {consequence}; {remedy}",
+                f"{quote_actions(actions)} {verb} denied without MFA by {statement.label}"
+                f"{when_clause(ref, 'console-no-mfa')}, {consequence}; {remedy}",
                 severity=severity,
                 blocked_actions=actions,
             )

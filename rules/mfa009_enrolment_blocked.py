@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Iterable
 
 from mfalint.findings import Finding, Severity
-from mfalint.iam import Outcome
-from mfalint.model import Statement
+from mfalint.iam import StatementRef
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_DEVICE_ARN, OWN_USER_ARN, decide_in, enforced_policies, is_inverted_deny, quote_actions
+from ._common import (
+    OWN_DEVICE_ARN,
+    OWN_USER_ARN,
+    decide_in,
+    denying_statements,
+    enforced_policies,
+    is_inverted_deny,
+    quote_actions,
+    when_clause,
+)
 
 # Actions a user without MFA needs to register a first virtual device, with
 # the resource each is called on.
@@ -79,35 +87,38 @@ class EnrolmentBlocked(Rule):
         policies = enforced_policies(context.policies)
         if not policies:
             return
-        denied: dict[int, tuple[Statement, list[str], bool]] = {}
-        deadlocked: dict[int, tuple[Statement, list[str], bool]] = {}
+        denied: dict[int, tuple[StatementRef, list[str], bool]] = {}
+        deadlocked: dict[int, tuple[StatementRef, list[str], bool]] = {}
         for steps, required in ((REQUIRED, True), (CONSOLE_HELPERS, False)):
             for action, resource in steps:
                 without = decide_in(policies, action, resource, "console-no-mfa")
-                if without.outcome is Outcome.EXPLICIT_DENY:
-                    for ref in without.statements:
-                        if is_inverted_deny(ref.policy, ref.statement):
-                            continue  # MFA005 reports the root cause
-                        self._add(denied, ref.statement, action, required)
+                if without.allowed is True:
                     continue
-                if without.allowed is not False:
+                denies = denying_statements(without)
+                for ref in denies:
+                    if not is_inverted_deny(ref.policy, ref.statement):  # MFA005 reports those
+                        self._add(denied, ref, action, required)
+                if denies:
                     continue
                 with_mfa = decide_in(policies, action, resource, "console-mfa")
                 if with_mfa.allowed:
                     for ref in with_mfa.statements:
-                        self._add(deadlocked, ref.statement, action, required)
+                        self._add(deadlocked, ref, action, required)
 
-        for statement, actions, required in denied.values():
+        for ref, actions, required in denied.values():
+            statement = ref.statement
             verb = "are" if len(actions) > 1 else "is"
             yield context.finding(
                 self,
                 statement.action_node,
-                f"without MFA, {quote_actions(actions)} {verb} denied by {statement.label}, so a user who has "
+                f"without MFA, {quote_actions(actions)} {verb} denied by {statement.label}"
+                f"{when_clause(ref, 'console-no-mfa')}, so a user who has "
                 f"no MFA device yet {'can never register one' if required else 'gets errors on the console pages that register one'}; "
                 "add them to its NotAction",
                 severity=Severity.ERROR if required else Severity.WARNING,
             )
-        for statement, actions, required in deadlocked.values():
+        for ref, actions, required in deadlocked.values():
+            statement = ref.statement
             verb = "are" if len(actions) > 1 else "is"
             condition = statement.node.get("Condition") or statement.action_node
             yield context.finding(
@@ -119,10 +130,10 @@ class EnrolmentBlocked(Rule):
             )
 
     @staticmethod
-    def _add(table: dict[int, tuple[Statement, list[str], bool]], statement: Statement, action: str, required: bool) -> None:
-        entry = table.get(id(statement))
+    def _add(table: dict[int, tuple[StatementRef, list[str], bool]], ref: StatementRef, action: str, required: bool) -> None:
+        entry = table.get(id(ref.statement))
         if entry is None:
-            table[id(statement)] = (statement, [action], required)
+            table[id(ref.statement)] = (ref, [action], required)
         else:
             entry[1].append(action)
-            table[id(statement)] = (statement, entry[1], entry[2] or required)
+            table[id(ref.statement)] = (ref, entry[1], entry[2] or required)
