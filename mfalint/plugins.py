@@ -98,13 +98,14 @@ def _collect(plugins: Plugins, hook_name: str) -> Iterable[tuple[str, Any]]:
     for implementation in hook.get_hookimpls():
         label = implementation.plugin_name
         try:
-            result = implementation.function()
+            # list() inside the try: a generator hook raises only while it is iterated.
+            items = list(implementation.function() or [])
         except Exception as error:  # a third-party hook may raise anything
             plugins.errors.append(
                 PluginError(label, f"hook {hook_name} raised {type(error).__name__}: {error}", traceback.format_exc())
             )
             continue
-        for item in result or []:
+        for item in items:
             yield label, item
 
 
@@ -135,7 +136,11 @@ def load_plugins(extra: Iterable[tuple[str, object]] = ()) -> Plugins:
 
     for label, rule in _collect(plugins, "mfalint_rules"):
         if not isinstance(rule, Rule):
-            plugins.errors.append(PluginError(label, f"mfalint_rules returned {rule!r}, which is not a Rule"))
+            plugins.errors.append(PluginError(label, f"mfalint_rules returned a {type(rule).__name__}, which is not a Rule"))
+            continue
+        code = getattr(rule, "code", None)
+        if not isinstance(code, str) or not code:
+            plugins.errors.append(PluginError(label, f"rule {type(rule).__name__} has no code; set the class attribute code"))
             continue
         if rule.code in plugins.rules:
             other = plugins.rule_plugins[rule.code]
