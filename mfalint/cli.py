@@ -17,7 +17,7 @@ from typing import Sequence
 import click
 
 from mfalint import __version__
-from mfalint.config import PASSWORD_RESET_CHOICES, ConfigError, Settings, load_settings
+from mfalint.config import PASSWORD_RESET_CHOICES, REPORT_UNPARSABLE_CHOICES, ConfigError, Settings, load_settings
 from mfalint.findings import Severity
 
 LOG = logging.getLogger("mfalint")
@@ -33,7 +33,8 @@ def _codes(values: Sequence[str]) -> tuple[str, ...] | None:
 
 
 def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    level = levels.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("mfalint: %(levelname)s: %(message)s"))
     LOG.addHandler(handler)
@@ -84,7 +85,12 @@ def _list_rules(settings: Settings) -> int:
     selector = Selector(settings)
     rows = []
     for code, rule in sorted(plugins.rules.items()):
-        state = "on" if selector.enabled(rule) else ("opt-in" if rule.opt_in else "off")
+        if selector.enabled(rule):
+            state = "on"
+        elif rule.opt_in:
+            state = "opt-in"
+        else:
+            state = "off"
         rows.append((code, rule.name, rule.severity.label, state, "yes" if rule.fixable else "", rule.summary))
     widths = [max(len(row[index]) for row in rows + [("code", "name", "severity", "state", "fix", "")]) for index in range(5)]
     header = ("code", "name", "severity", "state", "fix", "summary")
@@ -104,6 +110,8 @@ def _list_rules(settings: Settings) -> int:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (internal errors still exit 2).")
 @click.option("--show-source", is_flag=True, default=None, help="Print the source line under each finding.")
 @click.option("--password-reset", type=click.Choice(PASSWORD_RESET_CHOICES), help="Whether users must change their password at sign-in: required, never, or auto (decide from the files; default).")
+@click.option("--force-exclude", is_flag=True, default=None, help="Apply exclude globs to files named on the command line too (for pre-commit).")
+@click.option("--report-unparsable", type=click.Choice(REPORT_UNPARSABLE_CHOICES), help="Report every file that cannot be parsed (all, the default), or only those that mention policy elements (policy-like).")
 @click.option("--stdin-filename", metavar="NAME", help="Name to report, and whose suffix picks the format, when a path is '-'.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file to use instead of the nearest pyproject.toml or .mfalint.toml.")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
@@ -121,6 +129,8 @@ def cli(
     exit_zero: bool,
     show_source: bool | None,
     password_reset: str | None,
+    force_exclude: bool | None,
+    report_unparsable: str | None,
     stdin_filename: str | None,
     config_path: Path | None,
     explain: str | None,
@@ -148,6 +158,8 @@ def cli(
             password_reset=password_reset,
             output_format=output_format,
             show_source=show_source,
+            force_exclude=force_exclude,
+            report_unparsable=report_unparsable,
         )
     except ConfigError as error:
         click.echo(f"mfalint: {error}", err=True)

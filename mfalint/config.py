@@ -20,9 +20,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["ConfigError", "Settings", "find_config_file", "load_settings", "PASSWORD_RESET_CHOICES"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "find_config_file",
+    "load_settings",
+    "PASSWORD_RESET_CHOICES",
+    "REPORT_UNPARSABLE_CHOICES",
+]
 
 PASSWORD_RESET_CHOICES = ("auto", "required", "never")
+REPORT_UNPARSABLE_CHOICES = ("all", "policy-like")
 
 
 class ConfigError(Exception):
@@ -39,6 +47,11 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     password_reset: str = "auto"
     exclude: tuple[str, ...] = ()
+    # Apply exclude to files named on the command line too, as pre-commit names every file.
+    force_exclude: bool = False
+    # "policy-like": report a file that cannot be parsed only when its text
+    # mentions policy elements, so other JSON and YAML files stay silent.
+    report_unparsable: str = "all"
     max_file_size: int = 16 * 1024 * 1024
     output_format: str = "text"
     show_source: bool = False
@@ -120,9 +133,13 @@ def _convert(name: str, key: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string such as \"json\"")
         return value
-    if name == "show_source":
+    if name in ("show_source", "force_exclude"):
         if not isinstance(value, bool):
             raise ConfigError(f"{key} must be true or false")
+        return value
+    if name == "report_unparsable":
+        if value not in REPORT_UNPARSABLE_CHOICES:
+            raise ConfigError(f"{key} must be one of {', '.join(REPORT_UNPARSABLE_CHOICES)}, not {value!r}")
         return value
     raise ConfigError(f"unsupported key {key!r}")  # pragma: no cover - _FILE_KEYS and this match
 

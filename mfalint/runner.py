@@ -92,10 +92,13 @@ def _excluded(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
-def discover(paths: Sequence[str], suffixes: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+def discover(
+    paths: Sequence[str], suffixes: Sequence[str], exclude: Sequence[str] = (), force_exclude: bool = False
+) -> Iterator[str]:
     """Yield the files to lint, in a stable order.
 
-    A named file is always linted. A named directory is searched for files
+    A named file is linted unless ``force_exclude`` is set and it matches
+    ``exclude``. A named directory is searched for files
     with one of ``suffixes``, skipping hidden folders, ``node_modules`` and
     ``exclude`` globs. A directory whose own name ends in a policy suffix is
     yielded as a file, so it is reported rather than silently searched.
@@ -113,8 +116,17 @@ def discover(paths: Sequence[str], suffixes: Sequence[str], exclude: Sequence[st
                     candidate = os.path.join(folder, name)
                     if name.lower().endswith(lowered) and not _excluded(candidate, exclude):
                         yield candidate
-        else:
+        elif not (force_exclude and _excluded(os.path.normpath(path), exclude)):
             yield path
+
+
+# Words that appear in every policy or template; a file that cannot be parsed
+# and contains none of them is taken for some other JSON or YAML file.
+_POLICY_WORDS = ("Statement", "Effect", "PolicyDocument", "AWSTemplateFormatVersion", "2012-10-17", "2008-10-17")
+
+
+def looks_like_policy(text: str) -> bool:
+    return any(word in text for word in _POLICY_WORDS)
 
 
 class Linter:
@@ -132,7 +144,7 @@ class Linter:
     def lint_paths(self, paths: Sequence[str]) -> RunResult:
         result = RunResult()
         result.findings.extend(self.plugin_error_findings())
-        for path in discover(paths, self.plugins.suffixes, self.settings.exclude):
+        for path in discover(paths, self.plugins.suffixes, self.settings.exclude, self.settings.force_exclude):
             result.files_checked += 1
             shown = display_path(path)
             findings, text = self._lint_file(path, shown)
@@ -178,8 +190,11 @@ class Linter:
 
     def _lint_file(self, path: str, shown: str) -> tuple[list[Finding], str | None]:
         try:
-            text = decode_bytes(read_bytes(path, self.limits))
+            data = read_bytes(path, self.limits)
+            text = decode_bytes(data)
         except LoadFailure as failure:
+            if self.settings.report_unparsable == "policy-like" and not self._readable_policy_words(path):
+                return [], None
             document = Document(path=shown, text="", format="unknown")
             document.problems.append(Problem("IAM001", failure.span, failure.message))
             return self._run_rules(document, []), None
@@ -201,6 +216,13 @@ class Linter:
         if not policies and not any(problem.code in ("IAM001", "IAM002") for problem in document.problems):
             # Not a policy file: nothing to say about it.
             return []
+        if (
+            not document.readable
+            and document.text
+            and self.settings.report_unparsable == "policy-like"
+            and not looks_like_policy(document.text)
+        ):
+            return []
         context = CheckContext(document=document, policies=policies, settings=self.settings)
         findings: list[Finding] = []
         for rule in self.rules:
@@ -219,6 +241,15 @@ class Linter:
                     )
                 )
         return findings
+
+    def _readable_policy_words(self, path: str) -> bool:
+        """Return True when the start of an unreadable file mentions policy elements."""
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(min(self.limits.max_file_size, 1 << 20))
+        except OSError:
+            return False
+        return looks_like_policy(head.decode("utf-8", errors="replace"))
 
     @staticmethod
     def _internal_error(path: str, message: str) -> Finding:

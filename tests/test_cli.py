@@ -275,3 +275,31 @@ class TestInformation:
         result = run("--config", "missing.toml", "sample.json", cwd=work)
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
+
+
+class TestPreCommitOptions:
+    def test_force_exclude_named_file(self, work):
+        (work / ".mfalint.toml").write_text('exclude = ["sample.json"]\n', encoding="utf-8")
+        assert run("--force-exclude", "sample.json", cwd=work).stdout == ""
+
+    def test_named_file_linted_without_force(self, work):
+        (work / ".mfalint.toml").write_text('exclude = ["sample.json"]\n', encoding="utf-8")
+        assert run("sample.json", cwd=work).returncode == 1
+
+    def test_policy_like_skips_other_json(self, work):
+        (work / "tsconfig.json").write_text('{\n  // comment\n  "compilerOptions": {}\n}\n', encoding="utf-8")
+        result = run("--report-unparsable", "policy-like", "tsconfig.json", cwd=work)
+        assert (result.returncode, result.stdout) == (0, "")
+
+    def test_policy_like_reports_broken_policy(self, work):
+        (work / "broken.json").write_text('{"Version": "2012-10-17", "Statement": [],}\n', encoding="utf-8")
+        codes = [item["code"] for item in findings(run("--format", "json", "--report-unparsable", "policy-like", "broken.json", cwd=work))]
+        assert codes == ["IAM001"]
+
+    def test_policy_like_skips_binary(self, work):
+        (work / "blob.json").write_bytes(b"\x00\x01\x02")
+        assert run("--report-unparsable", "policy-like", "blob.json", cwd=work).stdout == ""
+
+    def test_all_reports_other_json(self, work):
+        (work / "tsconfig.json").write_text('{\n  // comment\n  "compilerOptions": {}\n}\n', encoding="utf-8")
+        assert run("tsconfig.json", cwd=work).returncode == 1
