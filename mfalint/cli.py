@@ -100,7 +100,7 @@ def _list_rules(settings: Settings) -> int:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, readable=False, path_type=str))
 @click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to run (comma-separated); default ALL.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Codes or prefixes to run in addition to --select.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Codes or prefixes to skip; the longest matching prefix wins.")
@@ -184,9 +184,10 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
     result = linter.lint_paths(files) if files else RunResult(findings=linter.plugin_error_findings())
     if "-" in paths:
         name = stdin_filename or "<stdin>"
-        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-        result.findings.extend(linter.lint_text(text, name))
-        result.sources[name] = text
+        findings, text = linter.lint_bytes(sys.stdin.buffer.read(), name)
+        result.findings.extend(findings)
+        if text is not None:
+            result.sources[name] = text
         result.files_checked += 1
         result.findings.sort(key=lambda finding: finding.sort_key)
     LOG.info("checked %d file(s), %d finding(s)", result.files_checked, len(result.findings))

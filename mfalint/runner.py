@@ -161,6 +161,21 @@ class Linter:
         findings.sort(key=lambda finding: finding.sort_key)
         return findings
 
+    def lint_bytes(self, data: bytes, path: str = "<stdin>") -> tuple[list[Finding], str | None]:
+        """Lint raw input such as standard input; return the findings and the decoded text, if any."""
+        try:
+            if len(data) > self.limits.max_file_size:
+                raise LoadFailure(
+                    f"input is {len(data):,} bytes, over the limit of {self.limits.max_file_size:,} bytes; "
+                    "raise max-file-size in the configuration to read it"
+                )
+            text = decode_bytes(data)
+        except LoadFailure as failure:
+            document = Document(path=path, text="", format="unknown")
+            document.problems.append(Problem("IAM001", failure.span, failure.message))
+            return self._run_rules(document, []), None
+        return self.lint_text(text, path), text
+
     def plugin_error_findings(self) -> list[Finding]:
         findings = []
         for error in self.plugins.errors:

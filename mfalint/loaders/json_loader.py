@@ -50,10 +50,12 @@ class _Builder:
         self.count += 1
         if self.count > self.limits.max_nodes:
             raise LoadFailure(f"document has more than {self.limits.max_nodes:,} values", self.span(ts_node))
-        if depth > self.limits.max_depth:
-            raise LoadFailure(f"nesting is deeper than {self.limits.max_depth} levels", self.span(ts_node))
 
         kind = ts_node.type
+        # The root container is at depth 0, so the container at depth max_depth
+        # is the first one past the limit. Scalars do not count as a level.
+        if kind in ("object", "array") and depth >= self.limits.max_depth:
+            raise LoadFailure(f"nesting is deeper than {self.limits.max_depth} levels", self.span(ts_node))
         if kind == "object":
             return self.build_object(ts_node, path, depth)
         if kind == "array":
@@ -66,8 +68,10 @@ class _Builder:
             text = self.text(ts_node)
             try:
                 value = json.loads(text)
-            except ValueError as error:
-                raise LoadFailure(f"invalid JSON {kind} {text[:40]!r}: {error.msg}", self.span(ts_node)) from None
+            except json.JSONDecodeError as error:
+                raise self.scalar_failure(ts_node, kind, text, error) from None
+            except ValueError as error:  # an integer with more digits than int() accepts
+                raise LoadFailure(f"invalid JSON {kind} {text[:40]!r}: {error}", self.span(ts_node)) from None
             return ScalarNode(self.span(ts_node), path, value=value, quoted=kind == "string")
         raise LoadFailure(f"invalid JSON: unexpected {kind}", self.span(ts_node))
 
@@ -83,6 +87,7 @@ class _Builder:
             key = self.build(key_ts, path, depth + 1)
             if not isinstance(key, ScalarNode) or not isinstance(key.value, str):
                 raise LoadFailure("invalid JSON: object keys must be strings", key.span)
+            key.path = path + (key.value,)  # a key names the element it introduces
             value = self.build(value_ts, path + (key.value,), depth + 1)
             if key.value in seen:
                 first = seen[key.value].span.start
@@ -98,6 +103,19 @@ class _Builder:
             seen[key.value] = key
             pairs.append((key, value))
         return MappingNode(self.span(ts_node), path, pairs=pairs)
+
+    def scalar_failure(self, ts_node: Any, kind: str, text: str, error: json.JSONDecodeError) -> LoadFailure:
+        """Describe a scalar that tree-sitter accepted but RFC 8259 does not, at the bad character."""
+        start = self.span(ts_node).start
+        prefix = text[: error.pos]
+        position = start if "\n" in prefix else Position(start.line, start.column + len(prefix))
+        reason = _reason(error)
+        if kind == "string":
+            reason += "; write control characters and backslashes as escape sequences such as \\n, \\\\ or \\u0001"
+        return LoadFailure(
+            f"invalid JSON {kind} {text[:40]!r}: {reason}",
+            Span(position, Position(position.line, position.column + 1)),
+        )
 
     def reject_comment(self, ts_node: Any) -> None:
         if ts_node.type == "comment":
@@ -118,6 +136,35 @@ def _first_error(root: Any) -> Any | None:
                 return None
 
 
+def _reason(error: json.JSONDecodeError) -> str:
+    """Return the standard library's message as a lowercase phrase, without its dangling "at"."""
+    reason = error.msg.removesuffix(" at")
+    return reason[:1].lower() + reason[1:]
+
+
+def _trailing_comma(text: str, offset: int) -> int | None:
+    """Return the offset of the trailing comma that a JSONDecodeError at ``offset`` is about, or None.
+
+    Python 3.13 and later report a trailing comma at the comma itself, and
+    earlier versions at the closing bracket after it. Comments are rejected
+    before this runs, so only whitespace can lie between the two.
+    """
+    whitespace = " \t\r\n"
+    comma = offset
+    if not text.startswith(",", comma):
+        comma = offset - 1
+        while comma >= 0 and text[comma] in whitespace:
+            comma -= 1
+        if comma < 0 or text[comma] != ",":
+            return None
+    after = comma + 1
+    while after < len(text) and text[after] in whitespace:
+        after += 1
+    if after < len(text) and text[after] in "}]":
+        return comma
+    return None
+
+
 def _syntax_failure(text: str, builder: _Builder, root: Any) -> LoadFailure:
     """Describe a syntax error, with the standard library's message where it has one."""
     error_node = _first_error(root)
@@ -126,8 +173,15 @@ def _syntax_failure(text: str, builder: _Builder, root: Any) -> LoadFailure:
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
+        comma = _trailing_comma(text, error.pos)
+        if comma is not None:
+            position = builder.lines.position_of_offset(comma)
+            return LoadFailure(
+                "invalid JSON: trailing comma after the last item; remove the comma",
+                Span(position, Position(position.line, position.column + 1)),
+            )
         position = Position(error.lineno, error.colno)
-        return LoadFailure(f"invalid JSON: {error.msg}", Span(position, position))
+        return LoadFailure(f"invalid JSON: {_reason(error)}", Span(position, position))
     except RecursionError:
         pass
     if error_node is not None:
@@ -139,6 +193,8 @@ def _syntax_failure(text: str, builder: _Builder, root: Any) -> LoadFailure:
 
 def load_json(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse JSON text into a Document; syntax errors become an IAM001 problem."""
+    # A byte order mark is not part of the JSON text, and editors do not count it as a column.
+    text = text.removeprefix("\ufeff")
     document = Document(path=path, text=text, format="json")
     data = text.encode("utf-8")
     builder = _Builder(data, document.lines, limits, document.problems)

@@ -74,6 +74,9 @@ def _child_path(frame: _Frame | None) -> tuple[PathPart, ...]:
 
 def load_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse YAML text into a Document; syntax errors become an IAM001 problem."""
+    # The YAML parsers skip a byte order mark without counting it as a column, so
+    # dropping it keeps the document's lines in step with their marks.
+    text = text.removeprefix("\ufeff")
     document = Document(path=path, text=text, format="yaml")
     try:
         _build(text, document, limits)
@@ -83,31 +86,81 @@ def load_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document
         document.problems.append(Problem("IAM001", failure.span, failure.message))
     except yaml.MarkedYAMLError as error:
         document.roots.clear()
-        mark = error.problem_mark or error.context_mark
-        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
-        reason = error.problem or error.context or "syntax error"
-        context = f" {error.context}" if error.context and error.problem else ""
-        document.problems.append(Problem("IAM001", Span(position, position), f"invalid YAML: {reason}{context}"))
+        document.problems.append(_syntax_problem(document, error))
+    except yaml.reader.ReaderError as error:
+        document.roots.clear()
+        position = document.lines.position_of_offset(_reader_error_offset(text, error))
+        document.problems.append(
+            Problem(
+                "IAM001",
+                Span(position, Position(position.line, position.column + 1)),
+                f"invalid YAML: {error.reason} (U+{error.character:04X}); "
+                "remove the character, or write it as an escape in a double-quoted string",
+            )
+        )
     except yaml.YAMLError as error:
         document.roots.clear()
         document.problems.append(Problem("IAM001", Span.point(1, 1), f"invalid YAML: {error}"))
     return document
 
 
+def _syntax_problem(document: Document, error: yaml.MarkedYAMLError) -> Problem:
+    """Turn a parser error into an IAM001 problem, naming a tab used for indentation as such."""
+    mark = error.problem_mark or error.context_mark
+    position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+    if error.problem_mark is not None:
+        line = document.lines.line_text(position.line)
+        indentation = line[: position.column - 1]
+        if line[position.column - 1 : position.column] == "\t" and not indentation.strip(" \t"):
+            return Problem(
+                "IAM001",
+                Span(position, Position(position.line, position.column + 1)),
+                "invalid YAML: tab character in the indentation; YAML indents with spaces only, "
+                "so replace the tab with spaces",
+            )
+    reason = error.problem or error.context or "syntax error"
+    context = f" {error.context}" if error.context and error.problem else ""
+    return Problem("IAM001", Span(position, position), f"invalid YAML: {reason}{context}")
+
+
+def _reader_error_offset(text: str, error: yaml.reader.ReaderError) -> int:
+    """Return the code-point offset of the character a ReaderError rejects.
+
+    libyaml reports a byte offset into the UTF-8 encoding of the text, while
+    PyYAML's pure-Python reader reports a code-point offset.
+    """
+    if _Loader is yaml.SafeLoader:
+        return error.position
+    return len(text.encode("utf-8")[: error.position].decode("utf-8", errors="ignore"))
+
+
 def _build(text: str, document: Document, limits: Limits) -> None:
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Node, int]] = {}
     total = 0
+    expanded = 0
 
-    def attach(node: Node, size: int) -> None:
-        nonlocal total
+    def count(size: int, span: Span, *, alias: bool = False) -> None:
+        """Count ``size`` more nodes of the expanded document, and raise LoadFailure past max_nodes.
+
+        An alias counts every node of the node it refers to, so each value is counted once
+        per place it appears, whatever its depth.
+        """
+        nonlocal total, expanded
         total += size
-        if total > limits.max_nodes:
+        if alias:
+            expanded += size
+        if total <= limits.max_nodes:
+            return
+        if expanded:
             raise LoadFailure(
                 f"document expands to more than {limits.max_nodes:,} values through YAML aliases "
                 "(an alias bomb?); anchors and aliases that large are not read",
-                node.span,
+                span,
             )
+        raise LoadFailure(f"document has more than {limits.max_nodes:,} values", span)
+
+    def attach(node: Node, size: int) -> None:
         if not stack:
             document.roots.append(node)
             return
@@ -118,6 +171,8 @@ def _build(text: str, document: Document, limits: Limits) -> None:
         elif frame.pending_key is None:
             if not isinstance(node, ScalarNode):
                 raise LoadFailure("mapping keys must be plain values, not mappings or sequences", node.span)
+            key = node.value if isinstance(node.value, (str, int)) else str(node.value)
+            node.path = frame.node.path + (key,)  # a key names the element it introduces
             frame.pending_key = node
         else:
             key = frame.pending_key
@@ -150,12 +205,14 @@ def _build(text: str, document: Document, limits: Limits) -> None:
             )
             if event.anchor:
                 anchors[event.anchor] = (node, 1)
+            count(1, node.span)
             attach(node, 1)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(stack) >= limits.max_depth:
-                raise LoadFailure(f"nesting is deeper than {limits.max_depth} levels", _span(event.start_mark, event.end_mark))
-            path = _child_path(stack[-1] if stack else None)
             span = _span(event.start_mark, event.end_mark)
+            if len(stack) >= limits.max_depth:
+                raise LoadFailure(f"nesting is deeper than {limits.max_depth} levels", span)
+            count(1, span)
+            path = _child_path(stack[-1] if stack else None)
             tag = event.tag if event.tag and not event.tag.startswith(_TAG_PREFIX) else None
             container: MappingNode | SequenceNode
             if isinstance(event, yaml.MappingStartEvent):
@@ -174,4 +231,5 @@ def _build(text: str, document: Document, limits: Limits) -> None:
             if event.anchor not in anchors:
                 raise LoadFailure(f"alias *{event.anchor} refers to an unknown anchor", span)
             node, size = anchors[event.anchor]
+            count(size, span, alias=True)
             attach(node, size)
