@@ -89,7 +89,11 @@ def terraform_statement(node: MappingNode) -> MappingNode:
     if node.get("effect") is None:
         pairs.append((ScalarNode(node.span, node.path, value="Effect"), ScalarNode(node.span, node.path, value="Allow")))
     condition = node.get("condition")
-    blocks = condition.items if isinstance(condition, SequenceNode) else [condition] if condition is not None else []
+    blocks: list[Node] = []
+    if isinstance(condition, SequenceNode):
+        blocks = condition.items
+    elif condition is not None:
+        blocks = [condition]
     operators: dict[str, tuple[ScalarNode, MappingNode]] = {}
     for block in blocks:
         if not isinstance(block, MappingNode):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
 from functools import lru_cache
 
 from mfalint.iam import Decision, Outcome, RequestContext, StatementRef, catalog, decide, evaluate_condition, scenario
 from mfalint.iam.evaluator import DEVICE_NAME
-from mfalint.iam.global_keys import MFA_PRESENT
+from mfalint.iam.global_keys import MFA_AGE, MFA_PRESENT
 from mfalint.iam.patterns import action_regex
 from mfalint.iam.scenarios import DEFAULT_PRINCIPAL
 from mfalint.model import Condition, Policy, PolicyKind, Statement
+from mfalint.nodes import Node
 
 __all__ = [
     "OWN_USER_ARN",
@@ -27,6 +30,11 @@ __all__ = [
     "denying_statements",
     "unknown_keys",
     "when_clause",
+    "mfa_gated",
+    "entry_effect",
+    "BrokenCondition",
+    "broken_mfa_condition",
+    "looks_like_mfa_key",
 ]
 
 OWN_USER_ARN = DEFAULT_PRINCIPAL.arn
@@ -35,7 +43,7 @@ OWN_DEVICE_ARN = f"arn:aws:iam::{DEFAULT_PRINCIPAL.account}:mfa/{DEVICE_NAME}"
 # A device named after the user, as policies written before November 2022 assume.
 USER_NAMED_DEVICE_ARN = f"arn:aws:iam::{DEFAULT_PRINCIPAL.account}:mfa/{DEFAULT_PRINCIPAL.user_name}"
 
-# What a user without MFA needs to register a first virtual device.
+# The calls that register a first virtual MFA device, made by a user without MFA.
 ENROLMENT_ACTIONS = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices")
 
 # Everything a new user may legitimately do before MFA: enrolment, the console
@@ -123,7 +131,8 @@ def denying_statements(decision: Decision) -> list[StatementRef]:
     """
     refs = list(decision.statements) if decision.outcome is Outcome.EXPLICIT_DENY else []
     refs += [ref for ref in decision.possible if ref.statement.is_deny]
-    return refs
+    # A deny whose MFA test is broken is MFA018's finding, not its consequences'.
+    return [ref for ref in refs if broken_mfa_condition(ref.policy, ref.statement) is None]
 
 
 def unknown_keys(ref: StatementRef, scenario_name: str) -> list[str]:
@@ -143,3 +152,99 @@ def when_clause(ref: StatementRef, scenario_name: str) -> str:
         return ""
     shown = " and ".join(f"'{key}'" for key in dict.fromkeys(keys))
     return f" (when its test on {shown} also holds)"
+
+
+def mfa_gated(policy: Policy, statement: Statement) -> bool:
+    """Return True when a statement never applies with MFA but may apply to a console session without it.
+
+    "May": a test on a key the scenario leaves open (``aws:RequestedRegion``)
+    does not stop a statement from counting as an MFA statement.
+    """
+    from mfalint.iam import evaluate_conditions
+
+    variables = policy.uses_variables
+    without = evaluate_conditions(statement.conditions, context_of("console-no-mfa"), variables)
+    with_mfa = evaluate_conditions(statement.conditions, context_of("console-mfa"), variables)
+    return without is not False and with_mfa is False
+
+
+def entry_effect(policy: Policy, statement: Statement, negated: bool, action: str) -> str:
+    """Describe what an Action or NotAction entry that names no real action does where it stands."""
+    if statement.is_deny and negated:
+        if mfa_gated(policy, statement):
+            return f"so this deny does not exempt {action}, which stays denied without MFA"
+        return f"so this deny does not exempt {action}"
+    if statement.is_deny:
+        return f"so this deny does not block {action}"
+    if negated:
+        return f"so this statement does not exclude {action} and grants it"
+    return f"so this statement grants nothing for {action}"
+
+
+MFA_KEY_NAMES = ("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge")
+
+
+@dataclass(frozen=True)
+class BrokenCondition:
+    """A condition in a Deny that was meant to test MFA but cannot tell MFA apart.
+
+    ``denies_everyone`` is True when the statement then applies with and
+    without MFA, False when it applies to neither.
+    """
+
+    condition: Condition
+    node: Node
+    reason: str
+    denies_everyone: bool
+
+
+def looks_like_mfa_key(key: str) -> bool:
+    lowered = key.lower()
+    if lowered in (MFA_PRESENT, MFA_AGE):
+        return True
+    return any(difflib.SequenceMatcher(None, lowered, name.lower()).ratio() >= 0.85 for name in MFA_KEY_NAMES)
+
+
+def broken_mfa_condition(policy: Policy, statement: Statement) -> BrokenCondition | None:
+    """Return the MFA test of a Deny that does not track MFA, or None.
+
+    Covers a misspelt MFA key, a value of the wrong type, an operator of the
+    wrong family and a set qualifier on these single-valued keys. Valid
+    spellings (``False``, JSON ``false``, a list of one value, a lower-case
+    key) track MFA and are not reported. Invalid operators are IAM006's.
+    """
+    from mfalint.iam import evaluate_condition, evaluate_conditions
+
+    if not statement.is_deny:
+        return None
+    variables = policy.uses_variables
+    without, with_mfa = context_of("console-no-mfa"), context_of("console-mfa")
+    for condition in statement.conditions:
+        if not condition.operator.valid or not looks_like_mfa_key(condition.key):
+            continue
+        operator = condition.operator
+        if operator.qualifier:
+            applies = evaluate_conditions(statement.conditions, with_mfa, variables) is True
+            reason = (
+                f"'{operator.text}' is a set qualifier for multivalued keys, but '{condition.key}' holds one value; "
+                + ("ForAllValues is true when the key is missing" if operator.qualifier == "ForAllValues" else "ForAnyValue is false when the key is missing, so long-term access keys skip the deny")
+            )
+            return BrokenCondition(condition, condition.operator_node, reason, applies)
+        no_mfa_result = evaluate_condition(condition, without, variables)
+        mfa_result = evaluate_condition(condition, with_mfa, variables)
+        if no_mfa_result is None or mfa_result is None or no_mfa_result != mfa_result:
+            continue
+        if condition.key_lower not in (MFA_PRESENT, MFA_AGE):
+            close = difflib.get_close_matches(condition.key, MFA_KEY_NAMES, n=1, cutoff=0.0)[0]
+            reason = f"'{condition.key}' is not a condition key any request carries (did you mean '{close}'?)"
+            node = condition.key_node
+        elif condition.operator.family not in ("Bool", "Numeric", "Null", "String"):
+            reason = f"'{operator.text}' cannot compare '{condition.key}', which is a {'boolean' if condition.key_lower == MFA_PRESENT else 'number'}"
+            node = condition.operator_node
+        else:
+            shown = ", ".join(f"'{value.text}'" for value in condition.values) or "no value"
+            expected = "true or false" if condition.key_lower == MFA_PRESENT else "a number of seconds"
+            reason = f"{shown} is not {expected}, so '{operator.text}' never matches '{condition.key}'"
+            node = condition.values_node
+        return BrokenCondition(condition, node, reason, bool(no_mfa_result))
+    return None

@@ -18,7 +18,6 @@ class VariableNeedsVersion(Rule):
     name = "variable-needs-version"
     severity = Severity.ERROR
     summary = "A policy variable is used while Version is missing or 2008-10-17, so it is matched literally."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Reports a policy variable such as `${aws:username}` in a Resource, NotResource or "

@@ -14,7 +14,6 @@ class UnquotedVersion(Rule):
     name = "unquoted-version"
     severity = Severity.WARNING
     summary = "A YAML Version is an unquoted date, which YAML readers turn into a date object."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Reports `Version: 2012-10-17` written without quotes in YAML. mfalint still "

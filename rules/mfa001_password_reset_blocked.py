@@ -45,7 +45,6 @@ class PasswordResetBlocked(Rule):
     name = "password-reset-blocked"
     severity = Severity.ERROR
     summary = "Without MFA, iam:ChangePassword or iam:GetAccountPasswordPolicy is denied, so a forced password reset can never finish."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Evaluates the policies as a console sign-in without MFA and reports a Deny "

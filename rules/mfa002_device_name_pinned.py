@@ -18,7 +18,6 @@ class DeviceNamePinned(Rule):
     name = "device-name-pinned"
     severity = Severity.WARNING
     summary = "iam:CreateVirtualMFADevice is allowed only for a device named after the user."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Evaluates `iam:CreateVirtualMFADevice` for a device named after the user "

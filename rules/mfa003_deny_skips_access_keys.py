@@ -32,7 +32,6 @@ class DenySkipsAccessKeys(Rule):
     name = "deny-skips-access-keys"
     severity = Severity.ERROR
     summary = "A Deny keyed on Bool aws:MultiFactorAuthPresent = false never applies to long-term access keys."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Reports a Deny statement that applies to a console sign-in without MFA but not "

@@ -29,7 +29,6 @@ class AllowAcceptsNoMfa(Rule):
     name = "allow-accepts-no-mfa"
     severity = Severity.ERROR
     summary = "An Allow keyed on BoolIfExists aws:MultiFactorAuthPresent = true also allows long-term keys without MFA."
-    fixable = True
     docs = RuleDocs(
         what=(
             "Reports an Allow statement, in an identity or a trust policy, whose condition on "

@@ -13,7 +13,8 @@ import pytest
 CASES_DIR = Path(__file__).parent / "fixtures" / "cases"
 
 NEVER_ON_REPAIRED = [
-    "MFA001", "MFA003", "MFA004", "MFA005", "MFA009", "IAM001", "IAM002", "IAM003", "IAM009",
+    "MFA001", "MFA003", "MFA004", "MFA005", "MFA006", "MFA007", "MFA009", "MFA013", "MFA014", "MFA017",
+    "MFA018", "IAM001", "IAM002", "IAM003", "IAM004", "IAM009",
 ]
 
 # (file, settings, must appear: (code, severity or None, (first line, last line) or None), must not appear)
@@ -30,10 +31,31 @@ CASES = [
     ("old-version-variable.json", {}, [("IAM009", None, None)], []),
     ("enrolment-deadlock.json", {}, [("MFA009", None, None)], []),
     ("force-mfa-policy.yaml", {}, [("IAM014", None, None), ("MFA001", None, (15, 22))], []),
-    ("password-reset-user-arn-scope.json", {}, [("MFA001", None, None)], []),
-    ("typo-in-notaction.json", {}, [("MFA001", None, None)], []),
-    ("trust-boolifexists-true.json", {}, [("MFA004", None, None)], ["IAM003"]),
+    ("password-reset-user-arn-scope.json", {}, [("MFA001", None, None), ("IAM013", None, None)], []),
+    ("typo-in-notaction.json", {}, [("IAM004", None, None), ("MFA001", None, None)], []),
+    ("trust-boolifexists-true.json", {}, [("MFA004", None, None), ("MFA011", None, None)], ["IAM003"]),
+    ("mfa-removable.json", {}, [("MFA007", None, None)], []),
+    ("no-rotation-no-deny.json", {}, [("MFA006", None, None), ("MFA013", None, None)], []),
+    ("allow-only-mfa-policy.json", {}, [("MFA006", None, None)], []),
+    ("null-on-mfa-present.json", {}, [("MFA010", None, None)], []),
+    ("deny-scoped-to-own-user.json", {}, [("MFA008", None, None)], []),
+    ("exempt-all-of-iam.json", {}, [("MFA014", None, None)], []),
+    ("self-service-any-user.json", {}, [("MFA017", None, None)], []),
+    ("misspelled-mfa-key.json", {}, [("MFA018", None, None)], []),
 ]
+
+
+def test_age_deny_only_without_ifexists(lint):
+    # Only the statement without IfExists lets long-term keys through.
+    hits = [finding for finding in lint(CASES_DIR / "mfa-age-deny.json") if finding.code == "MFA011"]
+    assert len(hits) == 1
+    assert 18 <= hits[0].span.start.line <= 28
+
+
+def test_broken_mfa_key_reported_once(lint):
+    # A misspelt key is MFA018's finding; IAM007 and the deny's consequences stay quiet.
+    codes = [finding.code for finding in lint(CASES_DIR / "misspelled-mfa-key.json", password_reset="required")]
+    assert codes == ["MFA018"]
 
 
 def _label(case) -> str:

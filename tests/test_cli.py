@@ -14,16 +14,10 @@ CASES = Path(__file__).parent / "fixtures" / "cases"
 SAMPLE = CASES / "force-mfa-aws-sample.json"
 JSON_KEYS = ["code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "jsonpath", "fix"]
 
-CLEAN_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices"],
-            "Resource": ["arn:aws:iam::*:mfa/*", "arn:aws:iam::*:user/${aws:username}"],
-        }
-    ],
-}
+# AWS's sample with both reset actions exempt and devices allowed on mfa/*: clean.
+CLEAN_POLICY = json.loads(
+    (CASES / "force-mfa-repaired.json").read_text(encoding="utf-8").replace("mfa/${aws:username}", "mfa/*")
+)
 
 
 def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -20,7 +20,16 @@ CATALOG = {
     "IAM001": ("parse-error", "error"),
     "IAM002": ("not-a-policy", "error"),
     "IAM003": ("invalid-element", "error"),
+    "IAM004": ("unknown-action", "warning"),
+    "IAM005": ("unknown-service", "warning"),
+    "IAM006": ("invalid-condition-operator", "error"),
+    "IAM007": ("unknown-condition-key", "warning"),
+    "IAM008": ("condition-value-type", "error"),
     "IAM009": ("variable-needs-version", "error"),
+    "IAM010": ("duplicate-sid", "error"),
+    "IAM011": ("policy-too-large", "error"),
+    "IAM012": ("invalid-arn", "error"),
+    "IAM013": ("resource-never-matches", "warning"),
     "IAM014": ("unquoted-version", "warning"),
     "IAM015": ("duplicate-key", "error"),
     "MFA001": ("password-reset-blocked", "error"),
@@ -28,13 +37,24 @@ CATALOG = {
     "MFA003": ("deny-skips-access-keys", "error"),
     "MFA004": ("allow-accepts-no-mfa", "error"),
     "MFA005": ("deny-inverted", "error"),
+    "MFA006": ("no-enforcing-deny", "warning"),
+    "MFA007": ("mfa-removable-without-mfa", "error"),
+    "MFA008": ("deny-resource-narrowed", "error"),
     "MFA009": ("enrolment-blocked", "error"),
+    "MFA010": ("null-on-mfa-present", "warning"),
+    "MFA011": ("mfa-age-skips-access-keys", "error"),
+    "MFA013": ("device-rotation-impossible", "warning"),
+    "MFA014": ("broad-exemption", "error"),
+    "MFA015": ("extra-device-with-one-factor", "info"),
+    "MFA016": ("enforcement-removable", "info"),
+    "MFA017": ("self-service-not-scoped", "error"),
+    "MFA018": ("mfa-condition-broken", "error"),
 }
 
 
 def _settings(rule) -> Settings:
     args = list(rule.docs.example_args)
-    overrides = {}
+    overrides = {"extend_select": (rule.code,)} if rule.opt_in else {}
     if "--password-reset" in args:
         overrides["password_reset"] = args[args.index("--password-reset") + 1]
     return Settings(**overrides)

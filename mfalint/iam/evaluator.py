@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 
 from mfalint.iam.catalog import Universe, catalog
 from mfalint.iam.conditions import Tri, evaluate_conditions
-from mfalint.iam.patterns import ArnPattern, action_regex, compile_arn_pattern, substitute, tokenize
+from mfalint.iam.patterns import ArnPattern, action_regex, compile_arn_pattern, split_arn, substitute, tokenize
 from mfalint.iam.scenarios import DEFAULT_PRINCIPAL, Principal, RequestContext, scenario
 from mfalint.model import Policy, Statement
 
@@ -41,6 +41,7 @@ __all__ = [
     "reachable",
     "sample_resources",
     "DEVICE_NAME",
+    "service_wide",
 ]
 
 ALWAYS_PERMITTED = frozenset({"sts:getsessiontoken", "sts:getcalleridentity"})
@@ -93,12 +94,28 @@ def _resource_pattern(text: str, variables: bool, context: RequestContext) -> Ar
     return compile_arn_pattern(substitute(tokenize(text, variables), context.variable))
 
 
-def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, context: RequestContext) -> bool:
+def service_wide(text: str, service: str) -> bool:
+    """Return True for an ARN pattern that covers every resource of ``service``, such as ``arn:aws:s3:::*``.
+
+    AWS asks for ``"*"`` on actions without resource-level permissions, but its
+    own examples grant such actions (``s3:ListAllMyBuckets``) on
+    ``arn:aws:s3:::*`` as well, so a pattern whose resource part is ``*`` counts.
+    """
+    parts = split_arn(text)
+    if parts is None or parts[5] != "*":
+        return False
+    regex = action_regex(f"{parts[2]}:x")
+    return regex is not None and regex.fullmatch(f"{service}:x") is not None
+
+
+def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, context: RequestContext, service: str) -> bool:
     for text in patterns:
         if text == "*":
             return True
         if resource == "*":
-            # An action without resource types is only matched by "*".
+            # An action without resource types is matched only by "*" or a service-wide pattern.
+            if service_wide(text, service):
+                return True
             continue
         if _resource_pattern(text, variables, context).matches(resource):
             return True
@@ -128,10 +145,13 @@ def statement_applies(policy: Policy, statement: Statement, action: str, resourc
         return False
 
     variables = policy.uses_variables
+    service = action.partition(":")[0].lower()
     if statement.resources is not None:
-        resource_match = _matches_resource([value.text for value in statement.resources], resource, variables, context)
+        resource_match = _matches_resource([value.text for value in statement.resources], resource, variables, context, service)
     elif statement.not_resources is not None:
-        resource_match = not _matches_resource([value.text for value in statement.not_resources], resource, variables, context)
+        resource_match = not _matches_resource(
+            [value.text for value in statement.not_resources], resource, variables, context, service
+        )
     else:
         # A trust policy names no Resource: the role itself is the resource.
         resource_match = statement.has_principal
@@ -412,20 +432,23 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
                 continue
             compiled = [(text, _resource_pattern(text, variables, context)) for text in patterns]
 
-            def matches(resource: str) -> bool:
-                found = any(text == "*" or (resource != "*" and pattern.matches(resource)) for text, pattern in compiled)
+            def matches(resource: str, service: str) -> bool:
+                if resource == "*":
+                    found = any(text == "*" or service_wide(text, service) for text, _pattern in compiled)
+                else:
+                    found = any(text == "*" or pattern.matches(resource) for text, pattern in compiled)
                 return not found if negated else found
 
             # Phantom actions have no known resource types: sample "*".
-            if actions & phantom_mask and matches("*"):
+            if actions & phantom_mask and matches("*", ""):
                 star[kind] |= actions & phantom_mask
             for group_id in _candidate_groups(index, statement, actions):
-                group_mask, samples, _service = index.groups[group_id]
+                group_mask, samples, service = index.groups[group_id]
                 hit = actions & group_mask
                 if not hit:
                     continue
                 for j, sample in enumerate(samples):
-                    if matches(sample):
+                    if matches(sample, service):
                         bucket = per_sample[kind]
                         bucket[j] = bucket.get(j, 0) | hit
 

@@ -19,6 +19,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Mapping, Union
 
+from mfalint.iam.global_keys import global_key
+
 __all__ = [
     "KeyState",
     "RequestContext",
@@ -43,9 +45,9 @@ class RequestContext:
     """The condition keys of one request.
 
     With ``complete`` set, every key missing from ``values`` is absent. In a
-    scenario (``complete`` false), only keys listed in ``absent`` are known to
-    be absent and any other missing key is unknown, so conditions on it
-    evaluate to "unknown".
+    scenario (``complete`` false), keys listed in ``absent`` and ``aws:`` keys
+    that AWS does not define are absent, and any other missing key is unknown,
+    so conditions on it evaluate to "unknown".
     """
 
     values: Mapping[str, ContextValue] = field(default_factory=dict)
@@ -62,6 +64,9 @@ class RequestContext:
         if lowered in self.values:
             return KeyState.PRESENT, self.values[lowered]
         if self.complete or lowered in self.absent:
+            return KeyState.ABSENT, None
+        if lowered.startswith("aws:") and global_key(lowered) is None:
+            # No request carries an aws: key that AWS does not define.
             return KeyState.ABSENT, None
         return KeyState.UNKNOWN, None
 
