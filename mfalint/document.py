@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from mfalint.nodes import Node
 from mfalint.positions import LineIndex, Span
@@ -34,6 +35,9 @@ class Document:
     format: str
     roots: list[Node] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The policies extract() found, and loader-specific facts for link().
+    policies: list[Any] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def lines(self) -> LineIndex:

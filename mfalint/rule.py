@@ -16,6 +16,7 @@ from mfalint.positions import Span
 
 if TYPE_CHECKING:
     from mfalint.config import Settings
+    from mfalint.context import Workspace
     from mfalint.document import Document
     from mfalint.model import Policy
 
@@ -66,11 +67,13 @@ class Rule:
 
 @dataclass
 class CheckContext:
-    """What a rule sees of one file: the document, its policies and the settings."""
+    """What a rule sees of one file: the document, its policies, the settings and the linked workspace."""
 
     document: Document
     policies: list[Policy]
     settings: Settings
+    # Principals and password-reset evidence from the files linked with this one, if any.
+    workspace: Workspace | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def finding(

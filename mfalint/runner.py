@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from mfalint.config import Settings
+from mfalint.context import Workspace
 from mfalint.document import Document, Problem
 from mfalint.findings import Finding, Severity
 from mfalint.loaders import Limits, LoadFailure, decode_bytes, read_bytes
@@ -129,6 +130,19 @@ def looks_like_policy(text: str) -> bool:
     return any(word in text for word in _POLICY_WORDS)
 
 
+@dataclass
+class _Loaded:
+    """One input after loading: its document, or the findings that replace it."""
+
+    path: str
+    loader: Any = None
+    document: Document | None = None
+    findings: list[Finding] = field(default_factory=list)
+    text: str | None = None
+    folder: str | None = None
+    workspace: Workspace | None = None
+
+
 class Linter:
     """Lint files or text with one set of settings and plugins."""
 
@@ -142,22 +156,32 @@ class Linter:
     # -- entry points ------------------------------------------------------
 
     def lint_paths(self, paths: Sequence[str]) -> RunResult:
+        """Load every file, link the ones read together, then run the rules on each."""
         result = RunResult()
         result.findings.extend(self.plugin_error_findings())
+        loaded: list[_Loaded] = []
         for path in discover(paths, self.plugins.suffixes, self.settings.exclude, self.settings.force_exclude):
             result.files_checked += 1
             shown = display_path(path)
-            findings, text = self._lint_file(path, shown)
-            result.findings.extend(findings)
-            if text is not None:
-                result.sources[shown] = text
+            item = self._load_file(path, shown)
+            if item.text is not None:
+                result.sources[shown] = item.text
+            loaded.append(item)
+        self._link(loaded)
+        for item in loaded:
+            result.findings.extend(item.findings)
+            if item.document is not None:
+                result.findings.extend(self._run_rules(item.document, item.document.policies, item.workspace))
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
 
     def lint_text(self, text: str, path: str = "<stdin>") -> list[Finding]:
         """Lint in-memory text, choosing the format from the suffix of ``path``."""
-        loader = self._loader_for(path, text)
-        findings = self._lint_loaded(loader, text, path)
+        item = self._load_text(self._loader_for(path, text), text, path)
+        self._link([item])
+        findings = list(item.findings)
+        if item.document is not None:
+            findings.extend(self._run_rules(item.document, item.document.policies, item.workspace))
         findings.sort(key=lambda finding: finding.sort_key)
         return findings
 
@@ -203,31 +227,55 @@ class Linter:
             loader = self.plugins.loader_for_suffix(".json" if looks_json else ".yaml")
         return loader
 
-    def _lint_file(self, path: str, shown: str) -> tuple[list[Finding], str | None]:
+    def _load_file(self, path: str, shown: str) -> _Loaded:
         try:
             data = read_bytes(path, self.limits)
             text = decode_bytes(data)
         except LoadFailure as failure:
             if self.settings.report_unparsable == "policy-like" and not self._readable_policy_words(path):
-                return [], None
+                return _Loaded(shown)
             document = Document(path=shown, text="", format="unknown")
             document.problems.append(Problem("IAM001", failure.span, failure.message))
-            return self._run_rules(document, []), None
-        loader = self._loader_for(path, text)
-        return self._lint_loaded(loader, text, shown), text
+            return _Loaded(shown, document=document)
+        item = self._load_text(self._loader_for(path, text), text, shown)
+        item.text = text
+        item.folder = os.path.dirname(os.path.abspath(path))
+        return item
 
-    def _lint_loaded(self, loader: Any, text: str, path: str) -> list[Finding]:
+    def _load_text(self, loader: Any, text: str, path: str) -> _Loaded:
         if loader is None:
-            return []
+            return _Loaded(path)
         try:
             document = loader.load(text, path, self.limits)
-            policies = loader.extract(document)
+            document.policies = loader.extract(document)
         except Exception as error:  # a third-party loader may raise anything
             LOG.debug("loader %s failed on %s", getattr(loader, "name", loader), path, exc_info=True)
-            return [self._internal_error(path, f"loader {getattr(loader, 'name', loader)!r} raised {type(error).__name__}: {error}")]
-        return self._run_rules(document, policies)
+            message = f"loader {getattr(loader, 'name', loader)!r} raised {type(error).__name__}: {error}"
+            return _Loaded(path, findings=[self._internal_error(path, message)])
+        return _Loaded(path, loader=loader, document=document)
 
-    def _run_rules(self, document: Document, policies: list[Policy]) -> list[Finding]:
+    def _link(self, loaded: list[_Loaded]) -> None:
+        """Give each document the Workspace of the files its loader links it with."""
+        groups: dict[tuple[int, str], list[_Loaded]] = {}
+        for item in loaded:
+            if item.document is None or item.loader is None or not hasattr(item.loader, "link"):
+                continue
+            scope = getattr(item.loader, "link_scope", "file")
+            key = (id(item.loader), item.folder if scope == "directory" and item.folder else item.path)
+            groups.setdefault(key, []).append(item)
+        for items in groups.values():
+            loader = items[0].loader
+            try:
+                workspace = loader.link([item.document for item in items])
+            except Exception as error:  # a third-party loader may raise anything
+                LOG.debug("loader %s failed to link %s", loader.name, items[0].path, exc_info=True)
+                message = f"loader {loader.name!r} failed to link the files: {type(error).__name__}: {error}"
+                items[0].findings.append(self._internal_error(items[0].path, message))
+                continue
+            for item in items:
+                item.workspace = workspace
+
+    def _run_rules(self, document: Document, policies: list[Policy], workspace: Workspace | None = None) -> list[Finding]:
         if not policies and not any(problem.code in ("IAM001", "IAM002") for problem in document.problems):
             # Not a policy file: nothing to say about it.
             return []
@@ -238,7 +286,7 @@ class Linter:
             and not looks_like_policy(document.text)
         ):
             return []
-        context = CheckContext(document=document, policies=policies, settings=self.settings)
+        context = CheckContext(document=document, policies=policies, settings=self.settings, workspace=workspace)
         findings: list[Finding] = []
         for rule in self.rules:
             if not document.readable and rule.code != "IAM001":

@@ -53,7 +53,10 @@ class PasswordResetBlocked(Rule):
             "conditions are all taken into account.\n\n"
             "The `password-reset` setting decides the severity: `required` (users must "
             "change a temporary or expired password) makes it an error, `never` turns the "
-            "rule off, and `auto` (the default) reports a warning. When only "
+            "rule off, and `auto` (the default) reports an error when the scanned "
+            "CloudFormation, Terraform or account dump creates a user with a forced "
+            "password reset, or a password policy whose passwords expire, and names that "
+            "evidence; without evidence it reports a warning. When only "
             "`iam:GetAccountPasswordPolicy` is blocked, the severity is one step lower."
         ),
         why=(
@@ -99,7 +102,8 @@ class PasswordResetBlocked(Rule):
         for ref, actions in blocked_by.values():
             statement = ref.statement
             change_blocked = CHANGE_PASSWORD in actions
-            if mode == "required":
+            evidence = context.workspace.reset_evidence_for(ref.policy) if context.workspace else None
+            if mode == "required" or evidence is not None:
                 severity = Severity.ERROR if change_blocked else Severity.WARNING
             else:
                 severity = Severity.WARNING if change_blocked else Severity.INFO
@@ -113,7 +117,9 @@ class PasswordResetBlocked(Rule):
                     "to a user who has not set up MFA yet"
                 )
             remedy = "add them to its NotAction" if len(actions) > 1 else "add it to its NotAction"
-            if mode == "auto":
+            if evidence is not None:
+                consequence += f" ({evidence.description}, {evidence.location})"
+            elif mode == "auto":
                 remedy += ", or attach this policy only after the user's first sign-in (then set password-reset to \"never\")"
             verb = "are" if len(actions) > 1 else "is"
             yield context.finding(

@@ -5,6 +5,13 @@ A loader is any object with a ``name``, the file ``suffixes`` it claims, a
 ``extract(document) -> list[Policy]`` method. The built-in JSON and YAML
 loaders are registered through the ``mfalint_loaders`` hook, like any third
 party's.
+
+A loader that understands principals (CloudFormation, Terraform, account
+dumps) also has ``link(documents) -> Workspace``, which the runner calls once
+for the documents read together, and ``link_scope``: ``"file"`` to link each
+file alone, or ``"directory"`` to link all of its files in one folder (a
+Terraform module). The documents passed to ``link`` are those this loader
+loaded, each with the policies ``extract`` returned in ``document.policies``.
 """
 
 from __future__ import annotations
