@@ -16,16 +16,21 @@ loaded, each with the policies ``extract`` returned in ``document.policies``.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from mfalint.document import Document
 from mfalint.loaders.reading import DEFAULT_LIMITS, Limits, LoadFailure, decode_bytes, read_bytes
 from mfalint.model import Policy
 
+if TYPE_CHECKING:
+    from mfalint.context import Workspace
+
 __all__ = [
     "Loader",
     "JsonLoader",
     "YamlLoader",
+    "StructuredLoader",
+    "DOCUMENT_KINDS",
     "Limits",
     "LoadFailure",
     "DEFAULT_LIMITS",
@@ -44,8 +49,53 @@ class Loader(Protocol):
     def extract(self, document: Document) -> list[Policy]: ...
 
 
-class JsonLoader:
-    """Plain policy documents in JSON."""
+# Modules that recognise a kind of JSON or YAML document by its content and
+# read the policies in it. Each has detect(document) -> bool,
+# extract(document) -> list[Policy] and link(documents) -> Workspace. A
+# document that none of them claims is read as a plain policy.
+DOCUMENT_KINDS: tuple[str, ...] = ()
+
+
+def _kind_modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in DOCUMENT_KINDS]
+
+
+class StructuredLoader:
+    """Shared extract and link steps of the JSON and YAML loaders."""
+
+    name = "structured"
+    suffixes: tuple[str, ...] = ()
+    link_scope = "file"
+
+    def extract(self, document: Document) -> list[Policy]:
+        from mfalint.extract import extract_policies
+
+        if document.readable:
+            for module in _kind_modules():
+                if module.detect(document):
+                    document.facts["kind"] = module.__name__
+                    return module.extract(document)
+        return extract_policies(document)
+
+    def link(self, documents: list[Document]) -> Workspace | None:
+        from mfalint.context import Workspace
+
+        workspace = Workspace()
+        linked = False
+        for module in _kind_modules():
+            mine = [document for document in documents if document.facts.get("kind") == module.__name__]
+            if mine:
+                part = module.link(mine)
+                workspace.principals.update(part.principals)
+                workspace.evidence.extend(part.evidence)
+                linked = True
+        return workspace if linked else None
+
+
+class JsonLoader(StructuredLoader):
+    """Policy documents, CloudFormation templates, Terraform plans and account dumps in JSON."""
 
     name = "json"
     suffixes = (".json",)
@@ -55,14 +105,9 @@ class JsonLoader:
 
         return load_json(text, path, limits)
 
-    def extract(self, document: Document) -> list[Policy]:
-        from mfalint.extract import extract_policies
 
-        return extract_policies(document)
-
-
-class YamlLoader:
-    """Plain policy documents in YAML."""
+class YamlLoader(StructuredLoader):
+    """Policy documents and CloudFormation templates in YAML."""
 
     name = "yaml"
     suffixes = (".yaml", ".yml")
@@ -71,8 +116,3 @@ class YamlLoader:
         from mfalint.loaders.yaml_loader import load_yaml
 
         return load_yaml(text, path, limits)
-
-    def extract(self, document: Document) -> list[Policy]:
-        from mfalint.extract import extract_policies
-
-        return extract_policies(document)
