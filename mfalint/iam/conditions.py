@@ -71,8 +71,9 @@ def _date(text: str) -> datetime | None:
 
 
 def _compare(base: str, left: float | datetime, right: float | datetime) -> bool:
+    """Compare as the positive form of ``base``; evaluate_condition applies the negation."""
     if base.endswith("NotEquals"):
-        return left != right
+        return left == right
     if base.endswith("Equals") and "Than" not in base:
         return left == right
     if base.endswith("LessThan"):

@@ -26,7 +26,15 @@ from typing import Iterable, Sequence
 
 from mfalint.iam.catalog import Universe, catalog
 from mfalint.iam.conditions import Tri, evaluate_conditions
-from mfalint.iam.patterns import ArnPattern, action_regex, compile_arn_pattern, split_arn, substitute, tokenize
+from mfalint.iam.patterns import (
+    ArnPattern,
+    action_regex,
+    compile_arn_pattern,
+    glob_regex,
+    split_arn,
+    substitute,
+    tokenize,
+)
 from mfalint.iam.scenarios import DEFAULT_PRINCIPAL, Principal, RequestContext, scenario
 from mfalint.model import Policy, Statement
 
@@ -94,18 +102,26 @@ def _resource_pattern(text: str, variables: bool, context: RequestContext) -> Ar
     return compile_arn_pattern(substitute(tokenize(text, variables), context.variable))
 
 
-def service_wide(text: str, service: str) -> bool:
+def service_wide(text: str, service: str, context: RequestContext | None = None) -> bool:
     """Return True for an ARN pattern that covers every resource of ``service``, such as ``arn:aws:s3:::*``.
 
     AWS asks for ``"*"`` on actions without resource-level permissions, but its
     own examples grant such actions (``s3:ListAllMyBuckets``) on
-    ``arn:aws:s3:::*`` as well, so a pattern whose resource part is ``*`` counts.
+    ``arn:aws:s3:::*`` as well, so a pattern whose resource part is ``*`` counts
+    when its partition and account can be the principal's.
     """
     parts = split_arn(text)
     if parts is None or parts[5] != "*":
         return False
-    regex = action_regex(f"{parts[2]}:x")
-    return regex is not None and regex.fullmatch(f"{service}:x") is not None
+    if not _segment_matches(parts[2], service, ignore_case=True) or not _segment_matches(parts[1], "aws"):
+        return False
+    account = context.variable("aws:PrincipalAccount") if context is not None else None
+    return parts[4] == "" or account is None or _segment_matches(parts[4], account)
+
+
+def _segment_matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    tokens = tokenize(pattern, variables=False)
+    return glob_regex(tokens, ignore_case=ignore_case).fullmatch(value) is not None
 
 
 def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, context: RequestContext, service: str) -> bool:
@@ -114,7 +130,7 @@ def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, c
             return True
         if resource == "*":
             # An action without resource types is matched only by "*" or a service-wide pattern.
-            if service_wide(text, service):
+            if service_wide(text, service, context):
                 return True
             continue
         if _resource_pattern(text, variables, context).matches(resource):
@@ -434,14 +450,16 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
 
             def matches(resource: str, service: str) -> bool:
                 if resource == "*":
-                    found = any(text == "*" or service_wide(text, service) for text, _pattern in compiled)
+                    found = any(text == "*" or service_wide(text, service, context) for text, _pattern in compiled)
                 else:
                     found = any(text == "*" or pattern.matches(resource) for text, pattern in compiled)
                 return not found if negated else found
 
-            # Phantom actions have no known resource types: sample "*".
-            if actions & phantom_mask and matches("*", ""):
-                star[kind] |= actions & phantom_mask
+            # Phantom actions have no known resource types: sample "*", in their own service.
+            for offset, name in enumerate(phantoms):
+                bit = 1 << (base + offset)
+                if actions & bit and matches("*", name.partition(":")[0].lower()):
+                    star[kind] |= bit
             for group_id in _candidate_groups(index, statement, actions):
                 group_mask, samples, service = index.groups[group_id]
                 hit = actions & group_mask

@@ -121,6 +121,9 @@ class Scenario:
             # A role session: the MFA keys depend on how the role was assumed,
             # and the IAM user name does not exist.
             values.pop("aws:username")
+            # The role's ARN and the session's user ID are not the IAM user's: unknown.
+            values.pop("aws:PrincipalArn")
+            values.pop("aws:userid")
             values["aws:PrincipalType"] = "AssumedRole"
             absent.add("aws:username")
         elif self.mfa_present is None:
