@@ -77,17 +77,15 @@ class Plugins:
 def _entry_points() -> list[tuple[PluginInfo, metadata.EntryPoint]]:
     found = []
     seen = set()
-    for distribution in metadata.distributions():
-        name = distribution.metadata["Name"] or "unknown"
-        for entry_point in distribution.entry_points:
-            if entry_point.group != ENTRY_POINT_GROUP:
-                continue
-            key = (name.lower(), entry_point.name)
-            if key in seen:  # the same distribution on sys.path twice
-                continue
-            seen.add(key)
-            info = PluginInfo(name, distribution.version, entry_point.name, entry_point.value)
-            found.append((info, entry_point))
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        distribution = entry_point.dist
+        name = (distribution.metadata["Name"] if distribution is not None else None) or "unknown"
+        version = distribution.version if distribution is not None else "unknown"
+        key = (name.lower(), entry_point.name)
+        if key in seen:  # the same distribution on sys.path twice
+            continue
+        seen.add(key)
+        found.append((PluginInfo(name, version, entry_point.name, entry_point.value), entry_point))
     found.sort(key=lambda pair: (pair[0].distribution.lower(), pair[0].entry_point))
     return found
 

@@ -133,20 +133,21 @@ class BroadExemption(Rule):
 
     @staticmethod
     def _exempt(statement) -> list[tuple[str, str]]:
-        universe = catalog().universe()
         names: set[str] = set()
+        everything = False
         for value in statement.not_actions:
             expanded = expand_actions(value.text)
             if "*" in expanded:
-                names.update(f"{service}:{name}".lower() for service, name, _level, _types in universe.actions)
+                everything = True
             else:
                 names |= expanded
+        if everything:
+            # Only a service wildcard or "*" needs the whole catalog.
+            universe = catalog().universe()
+            names.update(f"{service}:{name}".lower() for service, name, _level, _types in universe.actions)
         exempt = []
         for lowered in sorted(names - TOLERATED):
-            position = universe.index.get(lowered)
-            if position is None:
-                continue
-            service, name, level, _types = universe.actions[position]
-            if _is_changing(level):
-                exempt.append((f"{service}:{name}", level))
+            info = catalog().action(lowered)
+            if info is not None and _is_changing(info.access_level):
+                exempt.append((info.full_name, info.access_level))
         return exempt

@@ -113,11 +113,11 @@ class ActionCatalog:
     def action(self, full_name: str) -> ActionInfo | None:
         """Return the action named ``service:Name`` (case-insensitive), or None."""
         service, _, name = full_name.partition(":")
-        lowered = name.lower()
-        for info in self.actions_of(service):
-            if info.name.lower() == lowered:
-                return info
-        return None
+        return self._actions_by_name(service.lower()).get(name.lower())
+
+    @lru_cache(maxsize=None)  # noqa: B019 - one catalog per process
+    def _actions_by_name(self, service: str) -> dict[str, ActionInfo]:
+        return {info.name.lower(): info for info in self.actions_of(service)}
 
     @lru_cache(maxsize=None)  # noqa: B019 - one catalog per process
     def arn_template(self, service: str, resource_type: str) -> str | None:
