@@ -113,6 +113,10 @@ def _list_rules(settings: Settings) -> int:
 @click.option("--password-reset", type=click.Choice(PASSWORD_RESET_CHOICES), help="Whether users must change their password at sign-in: required, never, or auto (decide from the files; default).")
 @click.option("--force-exclude", is_flag=True, default=None, help="Apply exclude globs to files named on the command line too (for pre-commit).")
 @click.option("--report-unparsable", type=click.Choice(REPORT_UNPARSABLE_CHOICES), help="Report every file that cannot be parsed (all, the default), or only those that mention policy elements (policy-like).")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False, path_type=str), help="Ignore the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), help="Record the current findings in this baseline file and exit 0.")
+@click.option("--report-unused-suppressions", is_flag=True, default=None, help="Report inline and Metadata suppressions that match no finding (SUP001, info).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes for large runs (default: one per CPU; 1 runs in this process).")
 @click.option("--stdin-filename", metavar="NAME", help="Name to report, and whose suffix picks the format, when a path is '-'.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file to use instead of the nearest pyproject.toml or .mfalint.toml.")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
@@ -132,6 +136,10 @@ def cli(
     password_reset: str | None,
     force_exclude: bool | None,
     report_unparsable: str | None,
+    baseline: str | None,
+    write_baseline: Path | None,
+    report_unused_suppressions: bool | None,
+    jobs: int | None,
     stdin_filename: str | None,
     config_path: Path | None,
     explain: str | None,
@@ -161,16 +169,42 @@ def cli(
             show_source=show_source,
             force_exclude=force_exclude,
             report_unparsable=report_unparsable,
+            baseline=baseline,
+            report_unused_suppressions=report_unused_suppressions,
+            jobs=jobs,
         )
     except ConfigError as error:
         click.echo(f"mfalint: {error}", err=True)
         sys.exit(EXIT_ERROR)
     if list_rules:
         sys.exit(_list_rules(settings))
+    if write_baseline is not None:
+        sys.exit(_write_baseline(paths or (".",), settings, write_baseline))
     sys.exit(_run(paths or (".",), settings, output_file, exit_zero, stdin_filename))
 
 
+def _write_baseline(paths: Sequence[str], settings: Settings, target: Path) -> int:
+    from dataclasses import replace
+
+    from mfalint.baseline import BaselineError, write_baseline
+    from mfalint.runner import Linter
+
+    result = Linter(replace(settings, baseline=None)).lint_paths([path for path in paths if path != "-"])
+    if result.internal_errors:
+        for finding in result.internal_errors:
+            click.echo(f"mfalint: {finding.message}", err=True)
+        return EXIT_ERROR
+    try:
+        count = write_baseline(target, result.findings)
+    except BaselineError as error:
+        click.echo(f"mfalint: {error}", err=True)
+        return EXIT_ERROR
+    click.echo(f"Wrote {count} finding(s) from {result.files_checked} file(s) to {target}.")
+    return EXIT_OK
+
+
 def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exit_zero: bool, stdin_filename: str | None) -> int:
+    from mfalint.baseline import BaselineError
     from mfalint.reporters import ReportContext
     from mfalint.runner import Linter, RunResult
 
@@ -182,7 +216,17 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
         return EXIT_ERROR
 
     files = [path for path in paths if path != "-"]
-    result = linter.lint_paths(files) if files else RunResult(findings=linter.plugin_error_findings())
+    try:
+        result = linter.lint_paths(files) if files else RunResult(findings=linter.plugin_error_findings())
+    except BaselineError as error:
+        click.echo(f"mfalint: {error}", err=True)
+        return EXIT_ERROR
+    if result.stale_baseline_entries:
+        LOG.warning(
+            "%d baseline entr%s matched no finding (fixed since); write the baseline again to drop them",
+            result.stale_baseline_entries,
+            "y" if result.stale_baseline_entries == 1 else "ies",
+        )
     if "-" in paths:
         name = stdin_filename or "<stdin>"
         findings, text = linter.lint_bytes(sys.stdin.buffer.read(), name)

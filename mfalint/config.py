@@ -53,6 +53,12 @@ class Settings:
     # mentions policy elements, so other JSON and YAML files stay silent.
     report_unparsable: str = "all"
     max_file_size: int = 16 * 1024 * 1024
+    # Glob pattern -> codes, and statement Sid -> codes, never reported there.
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    per_sid_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    report_unused_suppressions: bool = False
+    baseline: str | None = None
+    jobs: int = 0  # 0: the number of CPUs
     output_format: str = "text"
     show_source: bool = False
     source: str | None = field(default=None, compare=False)
@@ -133,7 +139,21 @@ def _convert(name: str, key: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string such as \"json\"")
         return value
-    if name in ("show_source", "force_exclude"):
+    if name in ("per_file_ignores", "per_sid_ignores"):
+        if not isinstance(value, dict) or not all(
+            isinstance(codes, list) and all(isinstance(code, str) for code in codes) for codes in value.values()
+        ):
+            raise ConfigError(f'{key} must be a table of lists of codes, such as {{"legacy/*.json" = ["MFA002"]}}')
+        return {str(pattern): tuple(code.strip().upper() for code in codes) for pattern, codes in value.items()}
+    if name == "baseline":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{key} must be the path of a baseline file")
+        return value
+    if name == "jobs":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{key} must be a number of processes, or 0 for one per CPU")
+        return value
+    if name in ("show_source", "force_exclude", "report_unused_suppressions"):
         if not isinstance(value, bool):
             raise ConfigError(f"{key} must be true or false")
         return value

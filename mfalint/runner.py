@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from mfalint.baseline import filter_baseline, load_baseline
 from mfalint.config import Settings
 from mfalint.context import Workspace
 from mfalint.document import Document, Problem
@@ -23,6 +24,7 @@ from mfalint.model import Policy
 from mfalint.plugins import Plugins, load_plugins
 from mfalint.positions import Span
 from mfalint.rule import CheckContext, Rule
+from mfalint.suppression import apply_suppressions, collect_suppressions, unused_findings
 
 LOG = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     sources: dict[str, str] = field(default_factory=dict)
+    # Baseline entries that matched no finding: fixed since the baseline was written.
+    stale_baseline_entries: int = 0
 
     @property
     def internal_errors(self) -> list[Finding]:
@@ -130,6 +134,25 @@ def looks_like_policy(text: str) -> bool:
     return any(word in text for word in _POLICY_WORDS)
 
 
+# NOTE: an estimate, not a measurement: below this many files, starting
+# worker processes is assumed to cost more than it saves.
+PARALLEL_MIN_FILES = 64
+
+_WORKER_LINTER: Linter | None = None
+
+
+def _lint_chunk(task: tuple[Settings, list[str]]) -> RunResult:
+    """Lint a list of files in a worker process, reusing one Linter per process."""
+    global _WORKER_LINTER
+    settings, files = task
+    if _WORKER_LINTER is None or _WORKER_LINTER.settings != settings:
+        _WORKER_LINTER = Linter(settings)
+    result = _WORKER_LINTER._lint_files(files)
+    if not settings.show_source:
+        result.sources = {}
+    return result
+
+
 @dataclass
 class _Loaded:
     """One input after loading: its document, or the findings that replace it."""
@@ -156,11 +179,48 @@ class Linter:
     # -- entry points ------------------------------------------------------
 
     def lint_paths(self, paths: Sequence[str]) -> RunResult:
-        """Load every file, link the ones read together, then run the rules on each."""
+        """Load every file, link the ones read together, then run the rules on each.
+
+        With more than one job and enough files, folders are spread over
+        worker processes; the findings are sorted the same way either way.
+        """
+        files = list(discover(paths, self.plugins.suffixes, self.settings.exclude, self.settings.force_exclude))
+        jobs = self.settings.jobs or os.cpu_count() or 1
+        if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+            result = self._lint_parallel(files, jobs)
+        else:
+            result = self._lint_files(files)
+        result.findings[:0] = self.plugin_error_findings()
+        result.findings.sort(key=lambda finding: finding.sort_key)
+        if self.settings.baseline:
+            baseline = load_baseline(Path(self.settings.baseline))
+            result.findings, result.stale_baseline_entries = filter_baseline(result.findings, baseline)
+        return result
+
+    def _lint_parallel(self, files: list[str], jobs: int) -> RunResult:
+        import concurrent.futures
+        import multiprocessing
+
+        # Files of one folder stay together, because a Terraform module links them.
+        by_folder: dict[str, list[str]] = {}
+        for path in files:
+            by_folder.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
+        chunks: list[list[str]] = [[] for _ in range(jobs * 4)]
+        for group in sorted(by_folder.values(), key=len, reverse=True):
+            min(chunks, key=len).extend(group)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         result = RunResult()
-        result.findings.extend(self.plugin_error_findings())
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+            for part in pool.map(_lint_chunk, [(self.settings, chunk) for chunk in chunks if chunk]):
+                result.findings.extend(part.findings)
+                result.sources.update(part.sources)
+                result.files_checked += part.files_checked
+        return result
+
+    def _lint_files(self, files: list[str]) -> RunResult:
+        result = RunResult()
         loaded: list[_Loaded] = []
-        for path in discover(paths, self.plugins.suffixes, self.settings.exclude, self.settings.force_exclude):
+        for path in files:
             result.files_checked += 1
             shown = display_path(path)
             item = self._load_file(path, shown)
@@ -172,7 +232,6 @@ class Linter:
             result.findings.extend(item.findings)
             if item.document is not None:
                 result.findings.extend(self._run_rules(item.document, item.document.policies, item.workspace))
-        result.findings.sort(key=lambda finding: finding.sort_key)
         return result
 
     def lint_text(self, text: str, path: str = "<stdin>") -> list[Finding]:
@@ -287,6 +346,16 @@ class Linter:
         ):
             return []
         context = CheckContext(document=document, policies=policies, settings=self.settings, workspace=workspace)
+        findings = self._check(context)
+        suppressions = collect_suppressions(document, self.settings.per_file_ignores, self.settings.per_sid_ignores)
+        if suppressions:
+            findings = apply_suppressions(findings, suppressions, policies)
+            if self.settings.report_unused_suppressions:
+                findings.extend(unused_findings(document, suppressions))
+        return findings
+
+    def _check(self, context: CheckContext) -> list[Finding]:
+        document = context.document
         findings: list[Finding] = []
         for rule in self.rules:
             if not document.readable and rule.code != "IAM001":
