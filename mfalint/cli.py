@@ -121,6 +121,7 @@ def _list_rules(settings: Settings) -> int:
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file to use instead of the nearest pyproject.toml or .mfalint.toml.")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule with its severity and state, and exit.")
+@click.option("--explain-access", is_flag=True, help="Print what the policies in PATHS allow, deny and may allow in each MFA scenario, with the verdicts for a new user's MFA set-up steps, and exit (--format text or json).")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug details and tracebacks (-vv) to standard error.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Print the version, the AWS action data date and the loaded plugins.")
 def cli(
@@ -144,6 +145,7 @@ def cli(
     config_path: Path | None,
     explain: str | None,
     list_rules: bool,
+    explain_access: bool,
     verbose: int,
 ) -> None:
     """Lint AWS IAM policies for mistakes that break or weaken MFA enforcement.
@@ -178,9 +180,28 @@ def cli(
         sys.exit(EXIT_ERROR)
     if list_rules:
         sys.exit(_list_rules(settings))
+    if explain_access:
+        sys.exit(_explain_access(paths or (".",), settings, output_file))
     if write_baseline is not None:
         sys.exit(_write_baseline(paths or (".",), settings, write_baseline))
     sys.exit(_run(paths or (".",), settings, output_file, exit_zero, stdin_filename))
+
+
+def _explain_access(paths: Sequence[str], settings: Settings, output_file: Path | None) -> int:
+    from mfalint.explain import run_explain_access
+
+    if settings.output_format not in ("text", "json"):
+        click.echo(
+            f"mfalint: --explain-access cannot print format {settings.output_format!r}; use --format text or json",
+            err=True,
+        )
+        return EXIT_ERROR
+    output, status = run_explain_access(list(paths), settings.output_format, settings)
+    if output_file is not None:
+        output_file.write_text(output, encoding="utf-8")
+    else:
+        click.echo(output, nl=False)
+    return status
 
 
 def _write_baseline(paths: Sequence[str], settings: Settings, target: Path) -> int:

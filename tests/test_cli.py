@@ -297,3 +297,26 @@ class TestPreCommitOptions:
     def test_all_reports_other_json(self, work):
         (work / "tsconfig.json").write_text('{\n  // comment\n  "compilerOptions": {}\n}\n', encoding="utf-8")
         assert run("tsconfig.json", cwd=work).returncode == 1
+
+
+class TestExplainAccess:
+    def test_text_has_scenarios(self, work):
+        output = run("--explain-access", "sample.json", cwd=work).stdout
+        assert "console-no-mfa: console sign-in without MFA" in output
+        assert "role-session: role session (MFA unknown)" in output
+
+    def test_change_password_denied(self, work):
+        lines = run("--explain-access", "sample.json", cwd=work).stdout.splitlines()
+        first = next(line for line in lines if line.strip().startswith("change password") and "denied" in line)
+        assert "DenyAllExceptListedIfNoMFA" in first
+
+    def test_json_format(self, work):
+        data = json.loads(run("--explain-access", "--format", "json", "sample.json", cwd=work).stdout)
+        assert [scenario["name"] for scenario in data["scenarios"]][0] == "console-no-mfa"
+
+    def test_no_policy_exits_two(self, work):
+        (work / "package.json").write_text('{"name": "x"}', encoding="utf-8")
+        assert run("--explain-access", "package.json", cwd=work).returncode == 2
+
+    def test_other_format_rejected(self, work):
+        assert run("--explain-access", "--format", "github", "sample.json", cwd=work).returncode == 2
