@@ -59,6 +59,8 @@ class Principal:
     groups: list[str] = field(default_factory=list)
     console_password: bool = False
     boundary: Policy | None = None
+    # The file that defines the principal, as findings name it.
+    file: str = ""
 
 
 @dataclass

@@ -46,4 +46,6 @@ class Document:
     @property
     def readable(self) -> bool:
         """Return False when the file could not be read or parsed at all."""
-        return not any(problem.code == "IAM001" for problem in self.problems)
+        # An IAM001 inside an embedded policy string (a Terraform plan, an
+        # account dump) has a deeper JSONPath; the rest of the file still reads.
+        return not any(problem.code == "IAM001" and problem.jsonpath == "$" for problem in self.problems)

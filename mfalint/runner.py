@@ -41,6 +41,8 @@ _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
+    # Reported path of every checked file, in the order read.
+    files: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     # Baseline entries that matched no finding: fixed since the baseline was written.
     stale_baseline_entries: int = 0
@@ -127,7 +129,16 @@ def discover(
 
 # Words that appear in every policy or template; a file that cannot be parsed
 # and contains none of them is taken for some other JSON or YAML file.
-_POLICY_WORDS = ("Statement", "Effect", "PolicyDocument", "AWSTemplateFormatVersion", "2012-10-17", "2008-10-17")
+_POLICY_WORDS = (
+    "Statement",
+    "Effect",
+    "PolicyDocument",
+    "AWSTemplateFormatVersion",
+    "2012-10-17",
+    "2008-10-17",
+    "aws_iam_",
+    "aws_organizations_policy",
+)
 
 
 def looks_like_policy(text: str) -> bool:
@@ -215,6 +226,7 @@ class Linter:
                 result.findings.extend(part.findings)
                 result.sources.update(part.sources)
                 result.files_checked += part.files_checked
+                result.files.extend(part.files)
         return result
 
     def _lint_files(self, files: list[str]) -> RunResult:
@@ -223,6 +235,7 @@ class Linter:
         for path in files:
             result.files_checked += 1
             shown = display_path(path)
+            result.files.append(shown)
             item = self._load_file(path, shown)
             if item.text is not None:
                 result.sources[shown] = item.text
@@ -236,7 +249,7 @@ class Linter:
 
     def lint_text(self, text: str, path: str = "<stdin>") -> list[Finding]:
         """Lint in-memory text, choosing the format from the suffix of ``path``."""
-        item = self._load_text(self._loader_for(path, text), text, path)
+        item = self._load_text(self.loader_for(path, text), text, path)
         self._link([item])
         findings = list(item.findings)
         if item.document is not None:
@@ -277,7 +290,7 @@ class Linter:
 
     # -- steps ---------------------------------------------------------------
 
-    def _loader_for(self, path: str, text: str | None) -> Any:
+    def loader_for(self, path: str, text: str | None) -> Any:
         suffix = Path(path).suffix
         loader = self.plugins.loader_for_suffix(suffix) if suffix else None
         if loader is None:
@@ -296,7 +309,7 @@ class Linter:
             document = Document(path=shown, text="", format="unknown")
             document.problems.append(Problem("IAM001", failure.span, failure.message))
             return _Loaded(shown, document=document)
-        item = self._load_text(self._loader_for(path, text), text, shown)
+        item = self._load_text(self.loader_for(path, text), text, shown)
         item.text = text
         item.folder = os.path.dirname(os.path.abspath(path))
         return item
@@ -335,7 +348,10 @@ class Linter:
                 item.workspace = workspace
 
     def _run_rules(self, document: Document, policies: list[Policy], workspace: Workspace | None = None) -> list[Finding]:
-        if not policies and not any(problem.code in ("IAM001", "IAM002") for problem in document.problems):
+        has_principals = workspace is not None and any(
+            principal.file == document.path for principal in workspace.principals.values()
+        )
+        if not policies and not has_principals and not any(problem.code in ("IAM001", "IAM002") for problem in document.problems):
             # Not a policy file: nothing to say about it.
             return []
         if (

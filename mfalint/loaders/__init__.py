@@ -53,7 +53,7 @@ class Loader(Protocol):
 # read the policies in it. Each has detect(document) -> bool,
 # extract(document) -> list[Policy] and link(documents) -> Workspace. A
 # document that none of them claims is read as a plain policy.
-DOCUMENT_KINDS: tuple[str, ...] = ()
+DOCUMENT_KINDS: tuple[str, ...] = ("mfalint.loaders.cloudformation", "mfalint.loaders.account_dump", "mfalint.loaders.terraform_plan")
 
 
 def _kind_modules():
