@@ -34,12 +34,15 @@ from .mfa008_deny_resource_narrowed import DenyResourceNarrowed
 from .mfa009_enrolment_blocked import EnrolmentBlocked
 from .mfa010_null_on_mfa_present import NullOnMfaPresent
 from .mfa011_mfa_age_skips_access_keys import MfaAgeSkipsAccessKeys
+from .mfa012_mfa_deny_in_guardrail import MfaDenyInGuardrail
 from .mfa013_device_rotation_impossible import DeviceRotationImpossible
 from .mfa014_broad_exemption import BroadExemption
 from .mfa015_extra_device_with_one_factor import ExtraDeviceWithOneFactor
 from .mfa016_enforcement_removable import EnforcementRemovable
 from .mfa017_self_service_not_scoped import SelfServiceNotScoped
 from .mfa018_mfa_condition_broken import MfaConditionBroken
+from .mfa019_console_user_without_mfa import ConsoleUserWithoutMfa
+from .mfa020_role_trust_without_mfa import RoleTrustWithoutMfa
 
 RULE_CLASSES = (
     ParseError,
@@ -68,12 +71,15 @@ RULE_CLASSES = (
     EnrolmentBlocked,
     NullOnMfaPresent,
     MfaAgeSkipsAccessKeys,
+    MfaDenyInGuardrail,
     DeviceRotationImpossible,
     BroadExemption,
     ExtraDeviceWithOneFactor,
     EnforcementRemovable,
     SelfServiceNotScoped,
     MfaConditionBroken,
+    ConsoleUserWithoutMfa,
+    RoleTrustWithoutMfa,
 )
 
 

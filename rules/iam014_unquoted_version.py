@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from mfalint.findings import Finding, Severity
+from mfalint.findings import Finding, Fix, Severity
+from mfalint.fix_edits import editor_for
 from mfalint.nodes import ScalarNode
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
@@ -13,6 +14,7 @@ class UnquotedVersion(Rule):
     code = "IAM014"
     name = "unquoted-version"
     severity = Severity.WARNING
+    fixable = True
     summary = "A YAML Version is an unquoted date, which YAML readers turn into a date object."
     docs = RuleDocs(
         what=(
@@ -27,7 +29,10 @@ class UnquotedVersion(Rule):
         ),
         example="Version: 2012-10-17\nStatement:\n  - Effect: Allow\n    Action: iam:ListMFADevices\n    Resource: \"*\"\n",
         use_instead="Version: \"2012-10-17\"\nStatement:\n  - Effect: Allow\n    Action: iam:ListMFADevices\n    Resource: \"*\"\n",
-        fix="Quote the value: `Version: \"2012-10-17\"`.",
+        fix=(
+            "Quote the value: `Version: \"2012-10-17\"`. `mfalint --fix` does this, with the "
+            "quote character the file uses most (double quotes when it has none)."
+        ),
         references=("YAML 1.1 timestamp type: https://yaml.org/type/timestamp.html",),
         example_format="yaml",
     )
@@ -36,9 +41,11 @@ class UnquotedVersion(Rule):
         for policy in context.policies:
             node = policy.version_node
             if isinstance(node, ScalarNode) and node.yaml_type == "timestamp" and not node.quoted:
+                edit = editor_for(context.document).replace_scalar(node, str(node.value), quoted=True)
                 yield context.finding(
                     self,
                     node,
                     f"'Version: {node.value}' is unquoted, so YAML readers turn it into a date "
                     f"instead of the string IAM expects; write \"{node.value}\"",
+                    fix=Fix(f"Quote the Version: \"{node.value}\"", (edit,)) if edit else None,
                 )

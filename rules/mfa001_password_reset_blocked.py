@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from mfalint.findings import Finding, Severity
+from mfalint.findings import Finding, Fix, Severity
+from mfalint.fix_edits import editor_for
 from mfalint.iam import StatementRef
+from mfalint.iam.names import check_action
+from mfalint.model import Statement
+from mfalint.nodes import ScalarNode, SequenceNode
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
 from ._common import OWN_USER_ARN, decide_in, denying_statements, enforced_policies, quote_actions, when_clause
+from .iam004_unknown_action import unambiguous_suggestion
 
 CHANGE_PASSWORD = "iam:ChangePassword"
 READ_PASSWORD_POLICY = "iam:GetAccountPasswordPolicy"
@@ -44,6 +49,7 @@ class PasswordResetBlocked(Rule):
     code = "MFA001"
     name = "password-reset-blocked"
     severity = Severity.ERROR
+    fixable = True
     summary = "Without MFA, iam:ChangePassword or iam:GetAccountPasswordPolicy is denied, so a forced password reset can never finish."
     docs = RuleDocs(
         what=(
@@ -73,7 +79,12 @@ class PasswordResetBlocked(Rule):
         fix=(
             "Either add `iam:ChangePassword` and `iam:GetAccountPasswordPolicy` to the deny's "
             "`NotAction`, or attach the MFA policy only after the user's first sign-in and set "
-            "`password-reset = \"never\"`."
+            "`password-reset = \"never\"`.\n\n"
+            "`mfalint --fix` adds the blocked actions to the deny's `NotAction`: at their "
+            "sorted place when the list is sorted, else at its end, in the list's own quotes "
+            "and layout. A `NotAction` string becomes a list, and an entry that misspells a "
+            "blocked action (`iam:ChangePasword`) is corrected instead. A deny written with "
+            "`Action` gets no automatic fix, because exempting actions from it means rewriting it."
         ),
         references=(
             "AWS IAM User Guide: Permissions required to change your own password (ChangePassword, GetAccountPasswordPolicy)",
@@ -128,5 +139,47 @@ class PasswordResetBlocked(Rule):
                 f"{quote_actions(actions)} {verb} denied without MFA by {statement.label}"
                 f"{when_clause(ref, 'console-no-mfa')}, {consequence}; {remedy}",
                 severity=severity,
+                fix=self._fix(context, statement, actions),
                 blocked_actions=actions,
             )
+
+    @staticmethod
+    def _fix(context: CheckContext, statement: Statement, actions: list[str]) -> Fix | None:
+        """Return a fix that exempts the blocked actions in the statement's NotAction, if it has one.
+
+        A misspelling of a blocked action in the list (``iam:ChangePasword``)
+        is corrected rather than kept beside a second, correct entry.
+        """
+        not_action = statement.node.get("NotAction")
+        if not_action is None or statement.node.get("Action") is not None:
+            return None
+        editor = editor_for(context.document)
+        edits = []
+        corrected: list[str] = []
+        missing = []
+        items = not_action.items if isinstance(not_action, SequenceNode) else []
+        for action in actions:
+            typo = next((item for item in items if _misspells(item, action)), None)
+            edit = editor.replace_scalar(typo, action) if typo is not None else None
+            if edit is None:
+                missing.append(action)
+                continue
+            edits.append(edit)
+            corrected.append(f"'{typo.value}' to '{action}'")
+        if missing:
+            added = editor.add_to_sequence(not_action, missing)
+            if not added:
+                return None
+            edits.extend(added)
+        if not corrected:
+            return Fix(f"Add {quote_actions(missing)} to the NotAction of {statement.label}", tuple(edits))
+        changes = ["correct " + " and ".join(corrected)] + ([f"add {quote_actions(missing)}"] if missing else [])
+        return Fix(f"In the NotAction of {statement.label}, " + "; ".join(changes), tuple(edits))
+
+
+def _misspells(item: object, action: str) -> bool:
+    """Return True when a NotAction entry is a misspelling whose one likely meaning is ``action``."""
+    if not isinstance(item, ScalarNode) or not isinstance(item.value, str):
+        return False
+    suggestion = unambiguous_suggestion(item.value, check_action(item.value))
+    return suggestion is not None and suggestion.lower() == action.lower()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from mfalint.findings import Finding, Severity
+from mfalint.findings import Finding, Fix, Severity
+from mfalint.fix_edits import rename_condition_operator
 from mfalint.iam import evaluate_condition, evaluate_conditions
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
@@ -31,6 +32,7 @@ class DenySkipsAccessKeys(Rule):
     code = "MFA003"
     name = "deny-skips-access-keys"
     severity = Severity.ERROR
+    fixable = True
     summary = "A Deny keyed on Bool aws:MultiFactorAuthPresent = false never applies to long-term access keys."
     docs = RuleDocs(
         what=(
@@ -49,7 +51,10 @@ class DenySkipsAccessKeys(Rule):
         fix=(
             "Change the operator to `BoolIfExists`. Scripts that use access keys must then "
             "call `sts get-session-token` with an MFA code first. If console-only enforcement "
-            "is really intended, suppress this finding for the statement."
+            "is really intended, suppress this finding for the statement.\n\n"
+            "`mfalint --fix` renames the operator when its block tests only "
+            "`aws:MultiFactorAuthPresent` and the Condition has no `BoolIfExists` block yet; "
+            "otherwise move the test into a `BoolIfExists` block by hand."
         ),
         references=(
             "AWS IAM User Guide: AWS global condition context keys, aws:MultiFactorAuthPresent",
@@ -64,18 +69,19 @@ class DenySkipsAccessKeys(Rule):
             for statement in policy.statements:
                 if not statement.is_deny:
                     continue
-                if evaluate_conditions(statement.conditions, console, variables) is not True:
-                    continue
-                if evaluate_conditions(statement.conditions, keys, variables) is not False:
+                # Other tests (aws:ViaAWSService) may leave the outcome open; the MFA test decides.
+                if evaluate_conditions(statement.conditions, console, variables) is False:
                     continue
                 for condition in mfa_present_conditions(statement):
                     if condition.operator.family != "Bool" or condition.operator.if_exists:
                         continue
-                    if evaluate_condition(condition, keys, variables) is False:
+                    if evaluate_condition(condition, console, variables) is True and evaluate_condition(condition, keys, variables) is False:
+                        edit = rename_condition_operator(context.document, statement, condition, "BoolIfExists")
                         yield context.finding(
                             self,
                             condition.operator_node,
                             f"{statement.label} uses '{condition.operator.text}' on '{condition.key}', which is false "
                             "when the key is missing; requests signed with long-term access keys carry no MFA key, "
                             "so they are never denied; use 'BoolIfExists'",
+                            fix=Fix(f"Change '{condition.operator.text}' to 'BoolIfExists'", (edit,)) if edit else None,
                         )

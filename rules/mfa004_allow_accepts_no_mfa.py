@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from mfalint.findings import Finding, Severity
+from mfalint.findings import Finding, Fix, Severity
+from mfalint.fix_edits import rename_condition_operator
 from mfalint.iam import evaluate_condition, evaluate_conditions
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
@@ -28,6 +29,7 @@ class AllowAcceptsNoMfa(Rule):
     code = "MFA004"
     name = "allow-accepts-no-mfa"
     severity = Severity.ERROR
+    fixable = True
     summary = "An Allow keyed on BoolIfExists aws:MultiFactorAuthPresent = true also allows long-term keys without MFA."
     docs = RuleDocs(
         what=(
@@ -45,7 +47,10 @@ class AllowAcceptsNoMfa(Rule):
         use_instead=_TRUST % "Bool",
         fix=(
             "Use `Bool`. Callers with access keys then pass `--serial-number` and "
-            "`--token-code` to AssumeRole, or start from a `get-session-token` session."
+            "`--token-code` to AssumeRole, or start from a `get-session-token` session.\n\n"
+            "`mfalint --fix` renames the operator when its block tests only "
+            "`aws:MultiFactorAuthPresent` and the Condition has no `Bool` block yet; "
+            "otherwise move the test into a `Bool` block by hand."
         ),
         references=(
             "AWS IAM User Guide: AWS global condition context keys, aws:MultiFactorAuthPresent",
@@ -67,10 +72,12 @@ class AllowAcceptsNoMfa(Rule):
                     if operator.family != "Bool" or not operator.if_exists:
                         continue
                     if evaluate_condition(condition, console, variables) is False and evaluate_condition(condition, keys, variables):
+                        edit = rename_condition_operator(context.document, statement, condition, "Bool")
                         yield context.finding(
                             self,
                             condition.operator_node,
                             f"{statement.label} uses '{operator.text}' on '{condition.key}', which is true when the key "
                             "is missing; requests signed with long-term access keys carry no MFA key, so this "
                             "statement allows them without MFA; use 'Bool'",
+                            fix=Fix(f"Change '{operator.text}' to 'Bool'", (edit,)) if edit else None,
                         )

@@ -43,12 +43,15 @@ CATALOG = {
     "MFA009": ("enrolment-blocked", "error"),
     "MFA010": ("null-on-mfa-present", "warning"),
     "MFA011": ("mfa-age-skips-access-keys", "error"),
+    "MFA012": ("mfa-deny-in-guardrail", "warning"),
     "MFA013": ("device-rotation-impossible", "warning"),
     "MFA014": ("broad-exemption", "error"),
     "MFA015": ("extra-device-with-one-factor", "info"),
     "MFA016": ("enforcement-removable", "info"),
     "MFA017": ("self-service-not-scoped", "error"),
     "MFA018": ("mfa-condition-broken", "error"),
+    "MFA019": ("console-user-without-mfa", "warning"),
+    "MFA020": ("role-trust-without-mfa", "info"),
 }
 
 

@@ -24,7 +24,7 @@ def _cases(kind: str) -> list:
 
 
 # Opt-in rules run only when selected by name.
-OPT_IN = ("MFA015", "MFA016")
+OPT_IN = ("MFA015", "MFA016", "MFA020")
 
 
 def _lint_for(lint, code, path):
