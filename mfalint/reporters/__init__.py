@@ -24,6 +24,8 @@ class ReportContext:
     # Source text of each reported path, for snippets.
     sources: dict[str, str] = field(default_factory=dict)
     files_checked: int = 0
+    # Reported path of every checked file, in the order read; empty when the caller does not pass them.
+    files: tuple[str, ...] = ()
 
 
 @runtime_checkable
