@@ -13,13 +13,16 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import click
 
 from mfalint import __version__
 from mfalint.config import PASSWORD_RESET_CHOICES, REPORT_UNPARSABLE_CHOICES, ConfigError, Settings, load_settings
 from mfalint.findings import Severity
+
+if TYPE_CHECKING:
+    from mfalint.fixes import FixResult
 
 LOG = logging.getLogger("mfalint")
 
@@ -109,6 +112,9 @@ def _list_rules(settings: Settings) -> int:
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (internal errors still exit 2).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report the findings that remain.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a unified diff and write nothing; exit 1 when a file would change.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply the fixes marked unsafe, which change more than the finding.")
 @click.option("--show-source", is_flag=True, default=None, help="Print the source line under each finding.")
 @click.option("--password-reset", type=click.Choice(PASSWORD_RESET_CHOICES), help="Whether users must change their password at sign-in: required, never, or auto (decide from the files; default).")
 @click.option("--force-exclude", is_flag=True, default=None, help="Apply exclude globs to files named on the command line too (for pre-commit).")
@@ -133,6 +139,9 @@ def cli(
     output_file: Path | None,
     fail_on: str | None,
     exit_zero: bool,
+    fix: bool,
+    show_diff: bool,
+    unsafe_fixes: bool,
     show_source: bool | None,
     password_reset: str | None,
     force_exclude: bool | None,
@@ -184,7 +193,38 @@ def cli(
         sys.exit(_explain_access(paths or (".",), settings, output_file))
     if write_baseline is not None:
         sys.exit(_write_baseline(paths or (".",), settings, write_baseline))
-    sys.exit(_run(paths or (".",), settings, output_file, exit_zero, stdin_filename))
+    if (fix or show_diff) and "-" in paths:
+        click.echo("mfalint: --fix and --diff work on files, not on standard input", err=True)
+        sys.exit(EXIT_ERROR)
+    if show_diff:
+        sys.exit(_diff(paths or (".",), settings, exit_zero, unsafe_fixes))
+    sys.exit(_run(paths or (".",), settings, output_file, exit_zero, stdin_filename, fix=fix, unsafe_fixes=unsafe_fixes))
+
+
+def _diff(paths: Sequence[str], settings: Settings, exit_zero: bool, unsafe_fixes: bool) -> int:
+    """Print the fixes as a unified diff without writing; exit 1 when a file would change."""
+    from mfalint.baseline import BaselineError
+    from mfalint.fixes import fix_paths
+    from mfalint.runner import Linter
+
+    linter = Linter(settings)
+    try:
+        result = fix_paths(linter, list(paths), write=False, unsafe=unsafe_fixes)
+    except BaselineError as error:
+        click.echo(f"mfalint: {error}", err=True)
+        return EXIT_ERROR
+    click.echo(result.diff, nl=False)
+    _log_rejected(result)
+    click.echo(f"Would apply {result.fixed_count} fix(es) to {len(result.changed)} file(s).", err=True)
+    if linter.plugins.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.changed and not exit_zero else EXIT_OK
+
+
+def _log_rejected(result: FixResult) -> None:
+    for file in result.files:
+        for rejection in file.rejected:
+            LOG.warning("%s: fix %r of %s not applied: %s", file.display_path, rejection.title, rejection.code, rejection.reason)
 
 
 def _explain_access(paths: Sequence[str], settings: Settings, output_file: Path | None) -> int:
@@ -224,8 +264,18 @@ def _write_baseline(paths: Sequence[str], settings: Settings, target: Path) -> i
     return EXIT_OK
 
 
-def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exit_zero: bool, stdin_filename: str | None) -> int:
+def _run(
+    paths: Sequence[str],
+    settings: Settings,
+    output_file: Path | None,
+    exit_zero: bool,
+    stdin_filename: str | None,
+    *,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+) -> int:
     from mfalint.baseline import BaselineError
+    from mfalint.fixes import fix_paths
     from mfalint.reporters import ReportContext
     from mfalint.runner import Linter, RunResult
 
@@ -237,7 +287,10 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
         return EXIT_ERROR
 
     files = [path for path in paths if path != "-"]
+    fixed: FixResult | None = None
     try:
+        if fix:
+            fixed = fix_paths(linter, files, write=True, unsafe=unsafe_fixes)
         result = linter.lint_paths(files) if files else RunResult(findings=linter.plugin_error_findings())
     except BaselineError as error:
         click.echo(f"mfalint: {error}", err=True)
@@ -255,6 +308,7 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
         if text is not None:
             result.sources[name] = text
         result.files_checked += 1
+        result.files.append(name)
         result.findings.sort(key=lambda finding: finding.sort_key)
     LOG.info("checked %d file(s), %d finding(s)", result.files_checked, len(result.findings))
 
@@ -263,6 +317,7 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
         show_source=settings.show_source,
         sources=result.sources,
         files_checked=result.files_checked,
+        files=tuple(result.files),
     )
     report = reporter.render(result.findings, context)
     if output_file is not None:
@@ -270,7 +325,13 @@ def _run(paths: Sequence[str], settings: Settings, output_file: Path | None, exi
     else:
         click.echo(report, nl=False)
 
-    if result.internal_errors:
+    if fixed is not None:
+        for file in fixed.errors:
+            click.echo(f"mfalint: {file.error}", err=True)
+        _log_rejected(fixed)
+        written = [file for file in fixed.files if file.written]
+        click.echo(f"Applied {sum(len(file.applied) for file in written)} fix(es) to {len(written)} file(s).", err=True)
+    if result.internal_errors or (fixed is not None and fixed.errors):
         return EXIT_ERROR
     failing = [finding for finding in result.findings if finding.severity >= settings.fail_on]
     return EXIT_FINDINGS if failing and not exit_zero else EXIT_OK

@@ -959,7 +959,7 @@ def load_policies(paths: Sequence[str], settings: Settings | None = None) -> tup
             # The file was not read, so the failure has no position in it.
             problems.append(FileProblem(shown_path, failure.message))
             continue
-        loader = linter._loader_for(path, text)
+        loader = linter.loader_for(path, text)
         if loader is None:
             problems.append(FileProblem(shown_path, "no loader found for this file type"))
             continue
