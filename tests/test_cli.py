@@ -103,7 +103,8 @@ class TestOutput:
 
     def test_json_mfa001(self, work):
         mfa001 = [item for item in findings(run("--format", "json", "sample.json", cwd=work)) if item["code"] == "MFA001"]
-        assert mfa001[0] | {"message": ""} == {
+        assert mfa001[0]["fix"]["title"].startswith("Add 'iam:ChangePassword' and 'iam:GetAccountPasswordPolicy'")
+        assert mfa001[0] | {"message": "", "fix": None} == {
             "code": "MFA001",
             "name": "password-reset-blocked",
             "severity": "warning",
