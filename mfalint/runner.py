@@ -33,6 +33,10 @@ __all__ = ["INTERNAL_ERROR_CODE", "RunResult", "Selector", "Linter", "discover",
 INTERNAL_ERROR_CODE = "INT001"
 INTERNAL_ERROR_NAME = "internal-error"
 
+# Files that hold policies only after a template engine renders them
+# (Terraform templatefile, ERB, Jinja).
+TEMPLATE_SUFFIXES = (".tpl", ".tftpl", ".erb", ".j2", ".jinja", ".jinja2", ".tmpl")
+
 # Folders that never hold policies of the project being linted.
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
@@ -121,8 +125,16 @@ def discover(
                 )
                 for name in sorted(files):
                     candidate = os.path.join(folder, name)
-                    if name.lower().endswith(lowered) and not _excluded(candidate, exclude):
+                    if _excluded(candidate, exclude):
+                        continue
+                    if name.lower().endswith(lowered):
                         yield candidate
+                    elif name.lower().endswith(TEMPLATE_SUFFIXES):
+                        LOG.warning(
+                            "skipped %s: a template that must be rendered before it is a policy; "
+                            "lint the rendered output",
+                            candidate,
+                        )
         elif not (force_exclude and _excluded(os.path.normpath(path), exclude)):
             yield path
 

@@ -321,3 +321,15 @@ class TestExplainAccess:
 
     def test_other_format_rejected(self, work):
         assert run("--explain-access", "--format", "github", "sample.json", cwd=work).returncode == 2
+
+
+class TestTemplates:
+    def test_template_skipped_with_notice(self, work):
+        (work / "policy.json.tpl").write_text('{"Version": "2012-10-17", "Statement": ${statements}}\n', encoding="utf-8")
+        result = run("--format", "json", ".", cwd=work)
+        assert "skipped ./policy.json.tpl: a template" in result.stderr
+        assert {item["path"] for item in findings(result)} == {"sample.json"}
+
+    def test_one_notice_per_template(self, work):
+        (work / "a.json.erb").write_text("<%= policy %>\n", encoding="utf-8")
+        assert run(".", cwd=work).stderr.count("skipped") == 1
