@@ -10,7 +10,7 @@ when the same code creates a user who must change a password at sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from mfalint.positions import Span
 
@@ -69,6 +69,16 @@ class Workspace:
 
     principals: dict[str, Principal] = field(default_factory=dict)
     evidence: list[ResetEvidence] = field(default_factory=list)
+
+    @classmethod
+    def merged(cls, parts: Iterable[Workspace | None]) -> Workspace:
+        """Return one workspace with the principals and evidence of all ``parts``."""
+        workspace = cls()
+        for part in parts:
+            if part is not None:
+                workspace.principals.update(part.principals)
+                workspace.evidence.extend(part.evidence)
+        return workspace
 
     def add(self, principal: Principal) -> Principal:
         return self.principals.setdefault(principal.key, principal)

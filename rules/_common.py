@@ -89,8 +89,11 @@ def decide_in(policies: list[Policy], action: str, resource: str, scenario_name:
     return decide(policies, action, resource, context_of(scenario_name))
 
 
-def quote_actions(actions: list[str]) -> str:
+def quote_actions(actions: list[str], limit: int | None = None) -> str:
+    """Quote and join action names; past ``limit`` names, end with "and N more"."""
     quoted = [f"'{action}'" for action in actions]
+    if limit is not None and len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit} more"
     if len(quoted) <= 2:
         return " and ".join(quoted)
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -77,7 +77,7 @@ class EnforcementRemovable(Rule):
                 entry = by_statement.setdefault(id(ref.statement), (ref.statement, []))
                 entry[1].append(action)
         for statement, actions in by_statement.values():
-            shown = quote_actions(actions[:4]) + (f" and {len(actions) - 4} more" if len(actions) > 4 else "")
+            shown = quote_actions(actions, limit=4)
             yield context.finding(
                 self,
                 statement.action_node,

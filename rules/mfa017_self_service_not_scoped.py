@@ -99,7 +99,7 @@ class SelfServiceNotScoped(Rule):
                     entry = by_statement.setdefault(id(statement), (statement, []))
                     entry[1].append(action)
         for statement, actions in by_statement.values():
-            shown = quote_actions(actions[:4]) + (f" and {len(actions) - 4} more" if len(actions) > 4 else "")
+            shown = quote_actions(actions, limit=4)
             yield context.finding(
                 self,
                 statement.resource_node,

@@ -82,16 +82,12 @@ class StructuredLoader:
     def link(self, documents: list[Document]) -> Workspace | None:
         from mfalint.context import Workspace
 
-        workspace = Workspace()
-        linked = False
+        parts = []
         for module in _kind_modules():
             mine = [document for document in documents if document.facts.get("kind") == module.__name__]
             if mine:
-                part = module.link(mine)
-                workspace.principals.update(part.principals)
-                workspace.evidence.extend(part.evidence)
-                linked = True
-        return workspace if linked else None
+                parts.append(module.link(mine))
+        return Workspace.merged(parts) if parts else None
 
 
 class JsonLoader(StructuredLoader):

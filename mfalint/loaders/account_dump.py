@@ -472,9 +472,4 @@ def extract(document: Document) -> list[Policy]:
 
 def link(documents: list[Document]) -> Workspace:
     """Return the principals of the dumps. A dump contains no password-reset evidence."""
-    workspace = Workspace()
-    for document in documents:
-        part = document.facts.get(_FACT)
-        if part is not None:
-            workspace.principals.update(part.principals)
-    return workspace
+    return Workspace.merged(document.facts.get(_FACT) for document in documents)

@@ -540,10 +540,4 @@ def extract(document: Document) -> list[Policy]:
 
 def link(documents: list[Document]) -> Workspace:
     """Return the principals and password-reset evidence of the plans."""
-    workspace = Workspace()
-    for document in documents:
-        part = document.facts.get(_FACT)
-        if part is not None:
-            workspace.principals.update(part.principals)
-            workspace.evidence.extend(part.evidence)
-    return workspace
+    return Workspace.merged(document.facts.get(_FACT) for document in documents)
