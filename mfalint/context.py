@@ -1,4 +1,4 @@
-"""What infrastructure code says about principals: who has which policies, and who must reset a password.
+"""What infrastructure code states about principals: who has which policies, and who must reset a password.
 
 Loaders for CloudFormation, Terraform and account dumps fill a Workspace for
 the files they read together (one template, one Terraform module, one dump).

@@ -183,7 +183,7 @@ def mfa_gated(policy: Policy, statement: Statement) -> bool:
 
 
 def entry_effect(policy: Policy, statement: Statement, negated: bool, action: str) -> str:
-    """Describe what an Action or NotAction entry that names no real action does where it stands."""
+    """Describe the effect of an Action or NotAction entry that names no real action, in its statement."""
     if statement.is_deny and negated:
         if mfa_gated(policy, statement):
             return f"so this deny does not exempt {action}, which stays denied without MFA"
