@@ -2,7 +2,8 @@
 
 A baseline is a JSON file listing a fingerprint per finding. A fingerprint
 hashes the code, the path, the JSONPath and the message with digits removed,
-so it survives edits that only move a finding to another line. Each entry
+so it survives edits that only move a finding to another line; a statement
+with a Sid is named by its Sid rather than its index. Each entry
 absorbs one matching finding; a finding with no entry left is new.
 """
 
@@ -23,6 +24,7 @@ __all__ = ["BaselineError", "fingerprint", "write_baseline", "load_baseline", "f
 
 _FORMAT = 1
 _DIGITS = re.compile(r"\d+")
+_STATEMENT_INDEX = re.compile(r"(\.Statement)\[\d+\]")
 
 
 class BaselineError(Exception):
@@ -31,7 +33,12 @@ class BaselineError(Exception):
 
 def fingerprint(finding: Finding) -> str:
     message = _DIGITS.sub("#", finding.message)
-    text = "\0".join((finding.code, finding.path.replace("\\", "/"), finding.jsonpath, message))
+    jsonpath = finding.jsonpath
+    sid = finding.details.get("sid")
+    if sid:
+        # Name the statement by its Sid, so adding a statement above it keeps the entry.
+        jsonpath = _STATEMENT_INDEX.sub(lambda match: f"{match.group(1)}[{sid!r}]", jsonpath, count=1)
+    text = "\0".join((finding.code, finding.path.replace("\\", "/"), jsonpath, message))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 

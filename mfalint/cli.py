@@ -108,7 +108,7 @@ def _list_rules(settings: Settings) -> int:
 @click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to run (comma-separated); default ALL.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Codes or prefixes to run in addition to --select.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Codes or prefixes to skip; the longest matching prefix wins.")
-@click.option("--format", "output_format", metavar="FORMAT", help="Output format: text (default) or json, or one a plugin adds.")
+@click.option("--format", "output_format", metavar="FORMAT", help="Output format: text (default), json, sarif, github, junit or gitlab, or one a plugin adds.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (internal errors still exit 2).")
@@ -280,6 +280,18 @@ def _run(
     from mfalint.runner import Linter, RunResult
 
     linter = Linter(settings)
+    unknown = linter.unknown_codes()
+    if unknown:
+        known = sorted(linter.plugins.rules)
+        hints = []
+        for entry in unknown:
+            close = difflib.get_close_matches(entry, known, n=1)
+            hints.append(f"{entry!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+        click.echo(
+            f"mfalint: {', '.join(hints)} matches no rule code; run mfalint --list-rules to see them",
+            err=True,
+        )
+        return EXIT_ERROR
     reporter = linter.plugins.reporters.get(settings.output_format)
     if reporter is None:
         choices = ", ".join(sorted(linter.plugins.reporters))

@@ -24,7 +24,7 @@ from mfalint.model import Policy
 from mfalint.plugins import Plugins, load_plugins
 from mfalint.positions import Span
 from mfalint.rule import CheckContext, Rule
-from mfalint.suppression import apply_suppressions, collect_suppressions, unused_findings
+from mfalint.suppression import UNUSED_CODE, apply_suppressions, collect_suppressions, statement_sid, unused_findings
 
 LOG = logging.getLogger(__name__)
 
@@ -201,6 +201,12 @@ class Linter:
 
     # -- entry points ------------------------------------------------------
 
+    def unknown_codes(self) -> list[str]:
+        """Return the select, extend-select and ignore entries that match no rule code."""
+        known = set(self.plugins.rules) | {INTERNAL_ERROR_CODE, UNUSED_CODE}
+        entries = (*self.settings.select, *self.settings.extend_select, *self.settings.ignore)
+        return [entry for entry in entries if entry != "ALL" and not any(code.startswith(entry) for code in known)]
+
     def lint_paths(self, paths: Sequence[str]) -> RunResult:
         """Load every file, link the ones read together, then run the rules on each.
 
@@ -375,6 +381,11 @@ class Linter:
             return []
         context = CheckContext(document=document, policies=policies, settings=self.settings, workspace=workspace)
         findings = self._check(context)
+        for finding in findings:
+            if "sid" not in finding.details:
+                sid = statement_sid(policies, finding)
+                if sid:
+                    finding.details["sid"] = sid
         suppressions = collect_suppressions(document, self.settings.per_file_ignores, self.settings.per_sid_ignores)
         if suppressions:
             findings = apply_suppressions(findings, suppressions, policies)

@@ -36,6 +36,7 @@ __all__ = [
     "collect_suppressions",
     "apply_suppressions",
     "unused_findings",
+    "statement_sid",
     "UNUSED_CODE",
     "UNUSED_NAME",
 ]
@@ -90,8 +91,11 @@ def _comment_suppressions(document: Document) -> list[Suppression]:
         code = line[: match.start()].rstrip()
         following = next((index for index in range(number + 1, len(lines) + 1) if lines[index - 1].strip()), number)
         if not code:
-            # A comment on its own line covers the next line that is not blank.
-            covered = (following, following)
+            # A comment on its own line covers the next line that is not blank,
+            # and the line after that when the next line is a key whose value follows.
+            after = next((index for index in range(following + 1, len(lines) + 1) if lines[index - 1].strip()), following)
+            ends_key = lines[following - 1].split("#", 1)[0].rstrip().endswith((":", "[", "{", "=")) if following <= len(lines) else False
+            covered = (following, after if ends_key else following)
         elif code.endswith((":", "[", "{", "=")):
             # After a key whose value starts on the next line, it covers that line too.
             covered = (number, following)
@@ -152,7 +156,7 @@ def collect_suppressions(
     return suppressions
 
 
-def _statement_sid(policies: list[Policy], finding: Finding) -> str | None:
+def statement_sid(policies: list[Policy], finding: Finding) -> str | None:
     """Return the Sid of the statement that contains a finding, if any."""
     start = finding.span.start
     for policy in policies:
@@ -172,7 +176,7 @@ def apply_suppressions(
         if finding.code in _UNSUPPRESSIBLE:
             kept.append(finding)
             continue
-        sid = _statement_sid(policies, finding) if any(item.sid for item in suppressions) else None
+        sid = statement_sid(policies, finding) if any(item.sid for item in suppressions) else None
         match = next((item for item in suppressions if item.matches(finding, sid)), None)
         if match is None:
             kept.append(finding)

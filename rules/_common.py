@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from mfalint.iam import Decision, Outcome, RequestContext, StatementRef, catalog, decide, evaluate_condition, scenario
 from mfalint.iam.evaluator import DEVICE_NAME
@@ -13,6 +14,9 @@ from mfalint.iam.patterns import action_regex
 from mfalint.iam.scenarios import DEFAULT_PRINCIPAL
 from mfalint.model import Condition, Policy, PolicyKind, Statement
 from mfalint.nodes import Node
+
+if TYPE_CHECKING:
+    from mfalint.rule import CheckContext
 
 __all__ = [
     "OWN_USER_ARN",
@@ -35,6 +39,7 @@ __all__ = [
     "BrokenCondition",
     "broken_mfa_condition",
     "looks_like_mfa_key",
+    "user_policies",
 ]
 
 OWN_USER_ARN = DEFAULT_PRINCIPAL.arn
@@ -222,43 +227,96 @@ def looks_like_mfa_key(key: str) -> bool:
 def broken_mfa_condition(policy: Policy, statement: Statement) -> BrokenCondition | None:
     """Return the MFA test of a Deny that does not track MFA, or None.
 
-    Covers a misspelt MFA key, a value of the wrong type, an operator of the
-    wrong family and a set qualifier on these single-valued keys. Valid
-    spellings (``False``, JSON ``false``, a list of one value, a lower-case
-    key) track MFA and are not reported. Invalid operators are IAM006's.
+    Covers a misspelt MFA key, a set qualifier on these single-valued keys,
+    an operator of the wrong family, a value of the wrong type, and a test on
+    ``aws:MultiFactorAuthPresent`` that gives the same answer with and without
+    MFA. Valid spellings (``False``, JSON ``false``, a list of one value, a
+    lower-case key) are not reported. Invalid operators are IAM006's, ``Null``
+    on the present key is MFA010's, and an age threshold is a policy choice.
     """
-    from mfalint.iam import evaluate_condition, evaluate_conditions
+    from mfalint.iam import evaluate_condition
 
     if not statement.is_deny:
         return None
     variables = policy.uses_variables
     without, with_mfa = context_of("console-no-mfa"), context_of("console-mfa")
     for condition in statement.conditions:
-        if not condition.operator.valid or not looks_like_mfa_key(condition.key):
-            continue
         operator = condition.operator
-        if operator.qualifier:
-            applies = evaluate_conditions(statement.conditions, with_mfa, variables) is True
-            reason = (
-                f"'{operator.text}' is a set qualifier for multivalued keys, but '{condition.key}' holds one value; "
-                + ("ForAllValues is true when the key is missing" if operator.qualifier == "ForAllValues" else "ForAnyValue is false when the key is missing, so long-term access keys skip the deny")
-            )
-            return BrokenCondition(condition, condition.operator_node, reason, applies)
+        if not operator.valid or not looks_like_mfa_key(condition.key) or operator.base == "Null":
+            continue
         no_mfa_result = evaluate_condition(condition, without, variables)
         mfa_result = evaluate_condition(condition, with_mfa, variables)
-        if no_mfa_result is None or mfa_result is None or no_mfa_result != mfa_result:
-            continue
-        if condition.key_lower not in (MFA_PRESENT, MFA_AGE):
+        everyone = bool(no_mfa_result) and bool(mfa_result)
+        key = condition.key_lower
+        if key not in (MFA_PRESENT, MFA_AGE):
+            if no_mfa_result is None or no_mfa_result != mfa_result:
+                continue
             close = difflib.get_close_matches(condition.key, MFA_KEY_NAMES, n=1, cutoff=0.0)[0]
             reason = f"'{condition.key}' is not a condition key any request carries (did you mean '{close}'?)"
-            node = condition.key_node
-        elif condition.operator.family not in ("Bool", "Numeric", "Null", "String"):
-            reason = f"'{operator.text}' cannot compare '{condition.key}', which is a {'boolean' if condition.key_lower == MFA_PRESENT else 'number'}"
-            node = condition.operator_node
+            return BrokenCondition(condition, condition.key_node, reason, everyone)
+        if operator.qualifier:
+            missing = (
+                "ForAllValues is true when the key is missing"
+                if operator.qualifier == "ForAllValues"
+                else "ForAnyValue is false when the key is missing, so long-term access keys skip the deny"
+            )
+            reason = (
+                f"'{operator.text}' is a set qualifier for multivalued keys, "
+                f"but '{condition.key}' holds one value; {missing}"
+            )
+            return BrokenCondition(condition, condition.operator_node, reason, everyone)
+        expected_family = ("Bool", "String") if key == MFA_PRESENT else ("Numeric",)
+        if operator.family not in expected_family:
+            kind = "a boolean" if key == MFA_PRESENT else "a number of seconds"
+            reason = f"'{operator.text}' cannot compare '{condition.key}', which is {kind}"
+            return BrokenCondition(condition, condition.operator_node, reason, everyone)
+        texts = [value.text for value in condition.values]
+        if key == MFA_AGE:
+            bad = [text for text in texts if not _is_number(text)]
+            if bad:
+                shown = ", ".join(f"'{text}'" for text in bad)
+                reason = f"{shown} is not a number of seconds, so '{operator.text}' never matches '{condition.key}'"
+                return BrokenCondition(condition, condition.values_node, reason, everyone)
+            continue
+        if no_mfa_result is None or no_mfa_result != mfa_result:
+            continue
+        lowered = {text.lower() for text in texts}
+        if operator.family == "Bool" and not lowered <= {"true", "false"}:
+            shown = ", ".join(f"'{text}'" for text in texts if text.lower() not in ("true", "false"))
+            reason = f"{shown} is not true or false, so '{operator.text}' never matches '{condition.key}'"
+        elif {"true", "false"} <= lowered:
+            reason = f"'{operator.text}' on '{condition.key}' lists both true and false, so it matches with and without MFA"
         else:
-            shown = ", ".join(f"'{value.text}'" for value in condition.values) or "no value"
-            expected = "true or false" if condition.key_lower == MFA_PRESENT else "a number of seconds"
-            reason = f"{shown} is not {expected}, so '{operator.text}' never matches '{condition.key}'"
-            node = condition.values_node
-        return BrokenCondition(condition, node, reason, bool(no_mfa_result))
+            shown = ", ".join(f"'{text}'" for text in texts)
+            reason = f"'{operator.text}' with {shown} gives the same answer with and without MFA on '{condition.key}'"
+        return BrokenCondition(condition, condition.values_node, reason, everyone)
     return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def user_policies(context: CheckContext) -> list[Policy]:
+    """Return the enforced policies that IAM users may have.
+
+    When the workspace shows that a policy is attached only to roles, the
+    rules about users (password reset, device enrolment, credentials) do not
+    apply to it: role sessions have no password, no MFA device and no keys.
+    A policy the workspace does not place is kept.
+    """
+    policies = enforced_policies(context.policies)
+    workspace = context.workspace
+    if workspace is None:
+        return policies
+    kept = []
+    for policy in policies:
+        holders = [holder for holder in workspace.principals.values() if any(item is policy for item in holder.policies)]
+        if holders and all(holder.kind == "role" for holder in holders):
+            continue
+        kept.append(policy)
+    return kept

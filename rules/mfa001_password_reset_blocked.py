@@ -12,7 +12,7 @@ from mfalint.model import Statement
 from mfalint.nodes import ScalarNode, SequenceNode
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_USER_ARN, decide_in, denying_statements, enforced_policies, quote_actions, when_clause
+from ._common import OWN_USER_ARN, decide_in, denying_statements, user_policies, quote_actions, when_clause
 from .iam004_unknown_action import unambiguous_suggestion
 
 CHANGE_PASSWORD = "iam:ChangePassword"
@@ -97,7 +97,7 @@ class PasswordResetBlocked(Rule):
         mode = context.settings.password_reset
         if mode == "never":
             return
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
 

@@ -10,7 +10,7 @@ from mfalint.iam import Outcome
 from mfalint.model import Statement
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_DEVICE_ARN, USER_NAMED_DEVICE_ARN, decide_in, enforced_policies, expand_actions
+from ._common import OWN_DEVICE_ARN, USER_NAMED_DEVICE_ARN, decide_in, user_policies, expand_actions
 
 CREATE_DEVICE = "iam:CreateVirtualMFADevice"
 DEVICE_PATH = ":mfa/"
@@ -54,7 +54,7 @@ class DeviceNamePinned(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         for scenario_name in ("console-no-mfa", "console-mfa"):

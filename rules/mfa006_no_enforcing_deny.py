@@ -8,7 +8,7 @@ from mfalint.findings import Finding, Severity
 from mfalint.iam import evaluate_conditions
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import context_of, enforced_policies, expand_actions, mfa_gated
+from ._common import context_of, user_policies, expand_actions, mfa_gated
 
 _ALLOW = """    {"Sid": "AllowAllIfMFA", "Effect": "Allow", "Action": "*", "Resource": "*",
      "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
@@ -52,7 +52,7 @@ class NoEnforcingDeny(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         if any(statement.is_deny and mfa_gated(policy, statement) for policy in policies for statement in policy.statements):

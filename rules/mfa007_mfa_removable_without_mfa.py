@@ -8,12 +8,27 @@ from mfalint.findings import Finding, Severity
 from mfalint.iam.patterns import action_regex
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_DEVICE_ARN, OWN_USER_ARN, USER_NAMED_DEVICE_ARN, decide_in, enforced_policies, mfa_gated
+from ._common import OWN_DEVICE_ARN, OWN_USER_ARN, USER_NAMED_DEVICE_ARN, decide_in, user_policies, mfa_gated
 
 TARGETS = (
     ("iam:DeactivateMFADevice", (OWN_USER_ARN,)),
     ("iam:DeleteVirtualMFADevice", (OWN_DEVICE_ARN, USER_NAMED_DEVICE_ARN)),
 )
+
+# What each action does to a user without MFA's victim, and how serious it is.
+# AWS deletes only a virtual device that is not assigned (DeleteVirtualMFADevice
+# API reference), so Delete alone cannot take away an active device.
+CONSEQUENCES = {
+    "iam:DeactivateMFADevice": (
+        Severity.ERROR,
+        "a stolen password or access key can deactivate the owner's MFA device and register its own",
+    ),
+    "iam:DeleteVirtualMFADevice": (
+        Severity.WARNING,
+        "a stolen password or access key can delete virtual devices that are not assigned yet, such as one "
+        "a user is still setting up (an assigned device must be deactivated first)",
+    ),
+}
 SCENARIOS = ("console-no-mfa", "access-keys")
 
 _POLICY = """{
@@ -42,7 +57,10 @@ class MfaRemovableWithoutMfa(Rule):
             "Evaluates `iam:DeactivateMFADevice` on the user's own ARN and "
             "`iam:DeleteVirtualMFADevice` on the user's devices for a console session "
             "without MFA and for long-term access keys. Reports each Allow that grants them "
-            "there, and each `NotAction` entry of an MFA deny that exempts them."
+            "there, and each `NotAction` entry of an MFA deny that exempts them. Deactivation "
+            "is an error. Deletion alone is a warning, because AWS deletes only a virtual device "
+            "that is not assigned: it cannot take away an active device, but it can destroy a "
+            "device another user is still setting up."
         ),
         why=(
             "Whoever holds a stolen password or access key can then switch off the owner's "
@@ -59,7 +77,7 @@ class MfaRemovableWithoutMfa(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         reported = set()
@@ -69,6 +87,7 @@ class MfaRemovableWithoutMfa(Rule):
                 allowed = [decision for decision in decisions if decision.allowed is True]
                 if not allowed:
                     continue
+                severity, consequence = CONSEQUENCES[action]
                 for ref in allowed[0].statements:
                     for value in ref.statement.actions or []:
                         regex = action_regex(value.text)
@@ -78,8 +97,9 @@ class MfaRemovableWithoutMfa(Rule):
                         yield context.finding(
                             self,
                             value.node,
-                            f"'{action}' is allowed by {ref.statement.label} with no MFA, so a stolen password or "
-                            "access key can remove the owner's MFA device; allow it only with MFA",
+                            f"'{action}' is allowed by {ref.statement.label} with no MFA, so {consequence}; "
+                            "allow it only with MFA",
+                            severity=severity,
                         )
                 for policy in policies:
                     for statement in policy.statements:
@@ -94,6 +114,6 @@ class MfaRemovableWithoutMfa(Rule):
                                 self,
                                 value.node,
                                 f"'{value.text}' exempts '{action}' from the MFA deny in {statement.label}, so it "
-                                "works without MFA and a stolen password or access key can remove the owner's MFA "
-                                "device; remove it from NotAction",
+                                f"works without MFA and {consequence}; remove it from NotAction",
+                                severity=severity,
                             )

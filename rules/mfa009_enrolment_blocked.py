@@ -13,7 +13,7 @@ from ._common import (
     OWN_USER_ARN,
     decide_in,
     denying_statements,
-    enforced_policies,
+    user_policies,
     is_inverted_deny,
     quote_actions,
     when_clause,
@@ -84,7 +84,7 @@ class EnrolmentBlocked(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         denied: dict[int, tuple[StatementRef, list[str], bool]] = {}

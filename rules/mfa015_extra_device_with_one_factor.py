@@ -7,7 +7,7 @@ from typing import Iterable
 from mfalint.findings import Finding, Severity
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_DEVICE_ARN, OWN_USER_ARN, decide_in, enforced_policies
+from ._common import OWN_DEVICE_ARN, OWN_USER_ARN, decide_in, user_policies
 
 _POLICY = """{
   "Version": "2012-10-17",
@@ -48,7 +48,7 @@ class ExtraDeviceWithOneFactor(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         for scenario_name in ("access-keys", "console-no-mfa"):

@@ -7,7 +7,7 @@ from typing import Iterable
 from mfalint.findings import Finding, Severity
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_USER_ARN, decide_in, enforced_policies, quote_actions
+from ._common import OWN_USER_ARN, decide_in, user_policies, quote_actions
 
 _ACCOUNT = OWN_USER_ARN.split(":")[4]
 _GROUP = f"arn:aws:iam::{_ACCOUNT}:group/example"
@@ -65,7 +65,7 @@ class EnforcementRemovable(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         by_statement: dict[int, tuple[object, list[str]]] = {}

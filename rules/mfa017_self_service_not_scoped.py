@@ -8,7 +8,7 @@ from mfalint.findings import Finding, Severity
 from mfalint.iam.patterns import action_regex
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import OWN_USER_ARN, decide_in, enforced_policies, quote_actions
+from ._common import OWN_USER_ARN, decide_in, user_policies, quote_actions
 
 # Another user of the same account.
 OTHER_USER_ARN = OWN_USER_ARN.rsplit("/", 1)[0] + "/bob"
@@ -79,7 +79,7 @@ class SelfServiceNotScoped(Rule):
     )
 
     def check(self, context: CheckContext) -> Iterable[Finding]:
-        policies = enforced_policies(context.policies)
+        policies = user_policies(context)
         if not policies:
             return
         by_statement: dict[int, tuple[object, list[str]]] = {}

@@ -58,5 +58,8 @@ class MfaConditionBroken(Rule):
                 if broken.denies_everyone:
                     effect = f"so {statement.label} denies every request, even with MFA, and nobody can work"
                 else:
-                    effect = f"so {statement.label} never applies and sign-ins without MFA are not denied (enforcement is silently off)"
+                    effect = (
+                        f"so {statement.label} does not deny console sign-ins without MFA "
+                        "(enforcement is silently off for them)"
+                    )
                 yield context.finding(self, broken.node, f"{broken.reason}; {effect}")

@@ -7,10 +7,10 @@ from typing import Iterable
 from mfalint.findings import Finding, Severity
 from mfalint.iam import evaluate_conditions
 from mfalint.model import PolicyKind
-from mfalint.nodes import MappingNode
+from mfalint.nodes import MappingNode, ScalarNode, SequenceNode
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
-from ._common import context_of, expand_actions
+from ._common import context_of, expand_actions, mfa_present_conditions
 
 _TRUST = """{
   "Version": "2012-10-17",
@@ -55,6 +55,8 @@ class RoleTrustWithoutMfa(Rule):
             for statement in policy.statements:
                 if not statement.is_allow or not self._trusts_identities(statement):
                     continue
+                if mfa_present_conditions(statement):
+                    continue  # an MFA test that long-term keys pass is MFA004's finding
                 actions = set()
                 for value in statement.actions or []:
                     actions |= expand_actions(value.text)
@@ -71,9 +73,19 @@ class RoleTrustWithoutMfa(Rule):
 
     @staticmethod
     def _trusts_identities(statement) -> bool:
+        """Return True when the principal may be IAM users: an account, a user or "*", not only roles.
+
+        Role sessions never carry MFA of their own, so requiring it of a role
+        that chains into this one would lock that role out.
+        """
         principal = statement.node.get("Principal")
         if principal is None:
             return False
-        if isinstance(principal, MappingNode):
-            return principal.get("AWS") is not None
-        return getattr(principal, "value", None) == "*"
+        if not isinstance(principal, MappingNode):
+            return getattr(principal, "value", None) == "*"
+        aws = principal.get("AWS")
+        if aws is None:
+            return False
+        items = aws.items if isinstance(aws, SequenceNode) else [aws]
+        texts = [str(item.value) for item in items if isinstance(item, ScalarNode)]
+        return any(":role/" not in text and ":assumed-role/" not in text for text in texts)

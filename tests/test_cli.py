@@ -333,3 +333,17 @@ class TestTemplates:
     def test_one_notice_per_template(self, work):
         (work / "a.json.erb").write_text("<%= policy %>\n", encoding="utf-8")
         assert run(".", cwd=work).stderr.count("skipped") == 1
+
+
+class TestUnknownCodes:
+    def test_select_typo_rejected(self, work):
+        result = run("--select", "MFA0003", "sample.json", cwd=work)
+        assert result.returncode == 2
+        assert "'MFA0003' (did you mean MFA003?) matches no rule code" in result.stderr
+
+    def test_ignore_typo_rejected(self, work):
+        (work / ".mfalint.toml").write_text('ignore = ["XYZ"]\n', encoding="utf-8")
+        assert run("sample.json", cwd=work).returncode == 2
+
+    def test_prefix_accepted(self, work):
+        assert run("--select", "MFA", "sample.json", cwd=work).returncode == 1

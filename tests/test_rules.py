@@ -180,3 +180,21 @@ class TestOtherRules:
     def test_terraform_style_list_analysed(self, lint):
         path = RULES_DIR / "IAM002" / "ok" / "terraform-style-list.yaml"
         assert [finding.code for finding in lint(path)] == []
+
+
+class TestReviewedBehaviour:
+    def test_delete_device_is_warning(self, lint):
+        findings = [f for f in lint(RULES_DIR / "MFA007" / "fires" / "delete-exempt.json") if f.code == "MFA007"]
+        assert {finding.severity for finding in findings} == {Severity.WARNING}
+
+    def test_deactivate_is_error(self, lint):
+        findings = [f for f in lint(RULES_DIR / "MFA007" / "fires" / "exempt-and-allowed.json") if f.code == "MFA007"]
+        assert {finding.severity for finding in findings} == {Severity.ERROR}
+
+    def test_both_values_named(self, lint):
+        finding = _one(lint(RULES_DIR / "MFA018" / "fires" / "both-values.json"), "MFA018")
+        assert "lists both true and false" in finding.message
+
+    def test_both_values_deny_everyone(self, lint):
+        finding = _one(lint(RULES_DIR / "MFA018" / "fires" / "both-values.json"), "MFA018")
+        assert "even with MFA" in finding.message

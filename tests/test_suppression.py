@@ -150,3 +150,16 @@ def test_jobs_same_output(tmp_path):
     assert serial.stdout == parallel.stdout
     assert serial.returncode == parallel.returncode
     assert len(json.loads(serial.stdout)) > 80
+
+
+def test_baseline_survives_inserted_statement(work):
+    run("--write-baseline", "baseline.json", "sample.json", cwd=work)
+    policy = json.loads((work / "sample.json").read_text(encoding="utf-8"))
+    policy["Statement"].insert(0, {"Sid": "New", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"})
+    (work / "sample.json").write_text(json.dumps(policy, indent=2), encoding="utf-8")
+    assert run("--baseline", "baseline.json", "sample.json", cwd=work).stdout == ""
+
+
+def test_comment_above_key(work):
+    write_yaml(work, YAML_POLICY.replace("    NotAction:\n", "    # mfalint: ignore[MFA001]\n    NotAction:\n"))
+    assert "MFA001" not in codes(run("--format", "json", "policy.yaml", cwd=work))
