@@ -6,10 +6,20 @@ file's layout: quotes, indentation, list style and line endings.
 
 Every helper returns None when it cannot make a minimal edit safely:
 
-- the document's syntax has no renderer here (only ``json`` and ``yaml``);
+- the document's syntax has no renderer here (only ``json``, ``yaml`` and
+  ``terraform``);
 - the node was not read from a literal at its span, as with a value that a
-  CloudFormation function produces or a policy kept inside a string;
+  CloudFormation function produces, a policy kept inside a string, or a
+  Terraform value built by an interpolation or read by ``file()``;
 - the node carries a YAML tag (``!Ref``, ``!Sub``), or is a block scalar.
+
+In a Terraform file, a node has one of two syntaxes. Inside a heredoc the
+policy is JSON, except that a ``${`` the fix writes must be escaped as
+``$${`` (and ``%{`` as ``%%{``), because Terraform would read it as an
+interpolation. Everywhere else (``jsonencode`` objects and
+``aws_iam_policy_document`` blocks) the node is HCL: double-quoted strings
+with the same escapes, lists with commas, and objects whose pairs
+(``key = value`` or ``"key" : value``) are separated by newlines or commas.
 
 The fix runner lints the edited text again before anything is written, so
 a helper that returns an edit need not prove the result parses.
@@ -31,6 +41,8 @@ from typing import Sequence
 import yaml
 
 from mfalint.document import Document
+from mfalint.loaders.terraform_hcl import decode_heredoc, decode_quoted
+from mfalint.loaders.terraform_policies import HEREDOC_SPANS
 from mfalint.findings import Edit
 from mfalint.model import Condition, Statement
 from mfalint.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -39,13 +51,25 @@ from mfalint.positions import Position, Span
 __all__ = ["SUPPORTED_FORMATS", "SourceEditor", "editor_for", "rename_condition_operator"]
 
 # Document formats whose literals this module can read and write.
-SUPPORTED_FORMATS = ("json", "yaml")
+SUPPORTED_FORMATS = ("json", "yaml", "terraform")
 
 # Separator of two items of a flow list or object that new items may copy:
 # a comma with whitespace (line breaks included) around it, and no comment.
 _ITEM_SEPARATOR = re.compile(r"\s*,\s*")
 # Separator of a key and its value on one line.
 _KEY_SEPARATOR = re.compile(r"[ \t]*:[ \t]*")
+# Separator of two pairs of an HCL object: a comma, or only line breaks.
+_HCL_PAIR_SEPARATOR = re.compile(r"\s*,\s*|[ \t]*(?:\r?\n[ \t]*)+")
+# Separator of an HCL object key and its value: "=" or ":".
+_HCL_KEY_SEPARATOR = re.compile(r"[ \t]*[=:][ \t]*")
+# Tokens of a quoted HCL string that matter for reading it as a literal: a
+# backslash escape, the escapes "$${" and "%%{", and the starts of an
+# interpolation or directive, or a quote that ends the string early.
+_HCL_STRING_TOKEN = re.compile(r'\\.|\$\$\{|%%\{|\$\{|%\{|"', re.DOTALL)
+_HEREDOC_TOKEN = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+_HCL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_HCL_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # The text before a YAML block item or key on its line: indentation and the
 # dashes of enclosing sequence items (``- - item``).
 _BLOCK_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*")
@@ -80,6 +104,10 @@ def rename_condition_operator(document: Document, statement: Statement, conditio
         return None
     if any(str(key.value).lower() == operator.lower() for key, _ in block.pairs):
         return None
+    # NOTE: in an aws_iam_policy_document block, condition blocks with the same
+    # ``test`` share one operator here, and a block under the new name may be
+    # another condition block. Both cases get no fix, although renaming one
+    # block's ``test`` would change that test alone.
     return editor_for(document).rename_key(condition.operator_node, operator)
 
 
@@ -100,6 +128,51 @@ def _yaml_plain_ok(value: str) -> bool:
     return block == {"key": value} and flow == [value]
 
 
+def _read_hcl_literal(source: str) -> tuple[object, str] | None:
+    """Read an HCL literal: a quoted string without interpolations, a bare identifier, a boolean or a number.
+
+    Returns the value and the escape of ``${`` in it: ``$${`` for a string,
+    "" for another literal. Returns None for anything else, such as a
+    template with an interpolation or a heredoc.
+    """
+    if len(source) >= 2 and source[0] == '"' and source[-1] == '"' and "\n" not in source:
+        inner = source[1:-1]
+        if "$$$" in inner or "%%%" in inner:
+            return None  # a run of escape characters whose reading would be a guess
+        for match in _HCL_STRING_TOKEN.finditer(inner):
+            if match.group(0) in ("${", "%{", '"'):
+                return None
+        return decode_quoted(inner), "$${"
+    if source in ("true", "false"):
+        return source == "true", ""
+    if _HCL_NUMBER.fullmatch(source):
+        if source.lstrip("-").isdigit():
+            return int(source), ""
+        return float(source), ""
+    if _HCL_IDENTIFIER.fullmatch(source):
+        return source, ""
+    return None
+
+
+def _render_hcl_string(value: str, variable_escape: str = "$${") -> str:
+    """Render a quoted HCL string, writing ``${`` as ``variable_escape`` (``$${`` or ``&{``) and ``%{`` as ``%%{``."""
+    pieces = []
+    for character in value:
+        if character in _HCL_ESCAPES:
+            pieces.append(_HCL_ESCAPES[character])
+        elif not character.isprintable() and character != " ":
+            pieces.append(f"\\u{ord(character):04x}" if ord(character) <= 0xFFFF else f"\\U{ord(character):08x}")
+        else:
+            pieces.append(character)
+    text = "".join(pieces).replace("${", variable_escape).replace("%{", "%%{")
+    return '"' + text + '"'
+
+
+def _render_heredoc_json(value: str) -> str:
+    """Render a JSON string for a heredoc, where Terraform reads ``${`` and ``%{`` as template syntax."""
+    return json.dumps(value, ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
+
+
 
 
 class SourceEditor:
@@ -118,6 +191,19 @@ class SourceEditor:
         self._quote: str | None = None
         # Paths under a duplicate key: which of the values counts depends on the reader, so none is edited.
         self._duplicated = [problem.jsonpath for problem in document.problems if problem.code == "IAM015"]
+        # Offset ranges of the heredocs whose JSON the Terraform loader read.
+        self._heredocs = [
+            (self._offset(span.start), self._offset(span.end)) for span in document.facts.get(HEREDOC_SPANS, [])
+        ]
+
+    def syntax_of(self, node: Node) -> str | None:
+        """Return the syntax of a node's text: json, yaml, hcl, heredoc (JSON in a Terraform heredoc) or None."""
+        if self.syntax != "terraform":
+            return self.syntax
+        offset = self._offset(node.span.start)
+        if any(start <= offset < end for start, end in self._heredocs):
+            return "heredoc"
+        return "hcl"
 
     # -- public helpers ------------------------------------------------------
 
@@ -134,8 +220,13 @@ class SourceEditor:
         if self._under_duplicate_key(node):
             return None
         start, end = self._value_start(node), self._offset(node.span.end)
-        if self.syntax == "json":
+        syntax = self.syntax_of(node)
+        if syntax == "json":
             rendered = json.dumps(value, ensure_ascii=False)
+        elif syntax == "heredoc":
+            rendered = _render_heredoc_json(value)
+        elif syntax == "hcl":
+            rendered = self._render_hcl_scalar(node, value)
         else:
             style = self._yaml_style(node)
             if quoted and style == "plain":
@@ -335,7 +426,14 @@ class SourceEditor:
         if not 0 <= start < end <= len(self.text):
             return False
         source = self.text[start:end]
-        if self.syntax == "json":
+        syntax = self.syntax_of(node)
+        if syntax == "hcl":
+            return self._hcl_variable_escape(node) is not None
+        if syntax == "heredoc":
+            if any(match.group(0) in ("${", "%{") for match in _HEREDOC_TOKEN.finditer(source)):
+                return False  # an interpolation inside the string
+            source = decode_heredoc(source)
+        if syntax in ("json", "heredoc"):
             try:
                 return _same_value(json.loads(source), node.value)
             except ValueError:
@@ -352,6 +450,37 @@ class SourceEditor:
             return _same_value(yaml.safe_load(source), node.value)
         except yaml.YAMLError:
             return False
+
+    def _hcl_variable_escape(self, node: ScalarNode) -> str | None:
+        """Return the escape an HCL literal uses for ``${``: "$${", "&{", or "" for a non-string.
+
+        Returns None when the text at the node's span is not a literal of its
+        value. ``aws_iam_policy_document`` turns ``&{`` into ``${``, so a string
+        whose text reads as the value only after that change uses ``&{``.
+        """
+        source = self.text[self._value_start(node) : self._offset(node.span.end)]
+        read = _read_hcl_literal(source)
+        if read is None:
+            return None
+        value, escape = read
+        if _same_value(value, node.value):
+            return escape
+        if escape and isinstance(value, str) and "&{" in value and value.replace("&{", "${") == node.value:
+            return "&{"
+        return None
+
+    def _render_hcl_scalar(self, node: ScalarNode, value: str) -> str:
+        """Render a string in place of an HCL literal: a bare key stays bare when the new name is an identifier."""
+        source = self.text[self._value_start(node) : self._offset(node.span.end)]
+        escape = self._hcl_variable_escape(node) or "$${"
+        if _HCL_IDENTIFIER.fullmatch(source) and _HCL_IDENTIFIER.fullmatch(value) and self._is_object_key(node):
+            return value
+        return _render_hcl_string(value, escape)
+
+    def _is_object_key(self, node: ScalarNode) -> bool:
+        """Return True when the text after a node is a key separator (``=`` or ``:``) of an HCL object."""
+        rest = self.text[self._offset(node.span.end) :].lstrip(" \t")
+        return rest[:1] == ":" or (rest[:1] == "=" and rest[:2] != "==")
 
     def _container_layout(self, node: SequenceNode | MappingNode) -> str | None:
         """Return "flow" for ``[...]`` or ``{...}`` (JSON, YAML flow), "block" for a YAML block collection, else None.
@@ -438,14 +567,33 @@ class SourceEditor:
             return "plain"
         return styles.most_common(1)[0][0]
 
-    def _render_item(self, sequence: SequenceNode, value: str) -> str:
-        if self.syntax == "json":
+    def _render_string(self, node: Node, value: str) -> str | None:
+        """Render a new string beside ``node`` in JSON, a heredoc or HCL.
+
+        Returns None for YAML, where the caller picks a style from the siblings.
+        """
+        syntax = self.syntax_of(node)
+        if syntax == "json":
             return json.dumps(value, ensure_ascii=False)
+        if syntax == "heredoc":
+            return _render_heredoc_json(value)
+        if syntax == "hcl":
+            return _render_hcl_string(value)
+        return None
+
+    def _render_item(self, sequence: SequenceNode, value: str) -> str:
+        rendered = self._render_string(sequence, value)
+        if rendered is not None:
+            return rendered
         return self._render_yaml(value, self._sibling_style(sequence.items))
 
     def _render_pair(self, mapping: MappingNode, key: str, value: str) -> str:
-        if self.syntax == "json":
-            key_text, value_text = json.dumps(key, ensure_ascii=False), json.dumps(value, ensure_ascii=False)
+        syntax = self.syntax_of(mapping)
+        if syntax == "hcl":
+            return self._render_hcl_pair(mapping, key, value)
+        if syntax in ("json", "heredoc"):
+            key_text, value_text = self._render_string(mapping, key), self._render_string(mapping, value)
+            assert key_text is not None and value_text is not None
         else:
             key_text = self._render_yaml(key, self._sibling_style([key_node for key_node, _ in mapping.pairs]))
             values = [value_node for _, value_node in mapping.pairs if isinstance(value_node, ScalarNode)]
@@ -453,10 +601,24 @@ class SourceEditor:
         separator = ": "
         for key_node, value_node in mapping.pairs:
             between = self.text[self._offset(key_node.span.end) : self._value_start(value_node)]
-            if _KEY_SEPARATOR.fullmatch(between) and (self.syntax == "json" or between.endswith((" ", "\t"))):
+            if _KEY_SEPARATOR.fullmatch(between) and (syntax != "yaml" or between.endswith((" ", "\t"))):
                 separator = between
                 break
         return key_text + separator + value_text
+
+    def _render_hcl_pair(self, mapping: MappingNode, key: str, value: str) -> str:
+        """Render ``key = value`` for an HCL object, bare or quoted like the other keys, with their separator."""
+        keys = [self.text[self._offset(key_node.span.start) : self._offset(key_node.span.end)] for key_node, _ in mapping.pairs]
+        bare = bool(keys) and all(_HCL_IDENTIFIER.fullmatch(text) for text in keys) and _HCL_IDENTIFIER.fullmatch(key)
+        key_text = key if bare else _render_hcl_string(key)
+        separator = " = "
+        for key_node, value_node in mapping.pairs:
+            between = self.text[self._offset(key_node.span.end) : self._value_start(value_node)]
+            if _HCL_KEY_SEPARATOR.fullmatch(between):
+                # Padding that aligns the "=" of other keys would not fit this key.
+                separator = " : " if ":" in between else " = "
+                break
+        return key_text + separator + _render_hcl_string(value)
 
     # -- inserting -----------------------------------------------------------
 
@@ -476,9 +638,13 @@ class SourceEditor:
             return (self._edit(open_at + 1, close_at, ", ".join(text for index in sorted(groups) for text in groups[index])),)
 
         separators = [self.text[ends[index] : starts[index + 1]] for index in range(len(starts) - 1)]
-        clean = [separator if _ITEM_SEPARATOR.fullmatch(separator) else None for separator in separators]
+        hcl_object = isinstance(node, MappingNode) and self.syntax_of(node) == "hcl"
+        pattern = _HCL_PAIR_SEPARATOR if hcl_object else _ITEM_SEPARATOR
+        clean = [separator if pattern.fullmatch(separator) else None for separator in separators]
         if "\n" in self.text[open_at : starts[0]]:
-            fallback = "," + self._newline_at(starts[0]) + self._indentation(starts[0])
+            # HCL object pairs on their own lines need no comma.
+            comma = "" if hcl_object else ","
+            fallback = comma + self._newline_at(starts[0]) + self._indentation(starts[0])
         else:
             fallback = ", "
 
@@ -533,8 +699,8 @@ class SourceEditor:
         if not new_values:
             return None
         existing = self.text[start:end]
-        if self.syntax == "json":
-            entries = [(value, json.dumps(value, ensure_ascii=False)) for value in new_values]
+        if self.syntax_of(node) != "yaml":
+            entries = [(value, self._render_string(node, value) or "") for value in new_values]
         else:
             style = self._yaml_style(node)
             if style == "plain" and not _yaml_plain_ok(node.value):

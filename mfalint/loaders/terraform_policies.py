@@ -23,7 +23,7 @@ from mfalint.model import VERSION_2012
 from mfalint.nodes import MappingNode, Node, PathPart, ScalarNode, SequenceNode
 from mfalint.positions import Position, Span
 
-__all__ = ["PolicySource", "DocumentSource", "policy_source", "policy_document", "prune_policy"]
+__all__ = ["HEREDOC_SPANS", "PolicySource", "DocumentSource", "policy_source", "policy_document", "prune_policy"]
 
 # Placeholders that keep a heredoc's columns while its template parts are
 # replaced, so that the JSON parser reports positions of the original text.
@@ -32,6 +32,12 @@ _MARK_PART = "\ue000"  # one character of an interpolation inside a JSON string
 _MARK_DROPPED = "\ue001"  # the first "$" of "$${" or "%" of "%%{", which Terraform removes
 _MARK_VALUE = "\ue002"  # one character of an interpolation that stands for a whole JSON value
 _PART_RUN = re.compile(_MARK_PART + "+")
+
+# Key in ``Document.facts`` of the spans of the heredocs read as policy JSON.
+# A node inside one of them has JSON syntax with Terraform's escapes, and
+# any other node of a ``.tf`` file has HCL syntax, so fixes read this to
+# write each node in its own syntax.
+HEREDOC_SPANS = "terraform:heredoc_spans"
 
 _ACTION_AND_RESOURCE = ("Action", "NotAction", "Resource", "NotResource")
 _PATH_PREFIXES = ("path.module", "path.root", "path.cwd")
@@ -149,7 +155,10 @@ def heredoc_policy(reader: HclReader, document: Document, template: Any, limits:
     if not parsed.readable or not parsed.roots:
         return None
     root = _copy(parsed.roots[0], move)
-    return root if isinstance(root, MappingNode) else None
+    if not isinstance(root, MappingNode):
+        return None
+    document.facts.setdefault(HEREDOC_SPANS, []).append(reader.span(template))
+    return root
 
 
 def _shadow_text(reader: HclReader, ranges: list[tuple[int, int, bool]], template: Any) -> str | None:
