@@ -28,48 +28,36 @@ met, and 2 when setting up the environment or running a tool failed.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BENCHMARKS_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCHMARKS_DIR.parent
-WORK_DIR = BENCHMARKS_DIR / ".work"
-VENV_DIR = WORK_DIR / "venv"
-SOURCE_COPY_DIR = WORK_DIR / "mfalint-src"
-DEFAULT_POLICY = BENCHMARKS_DIR / "data" / "force-mfa-aws-sample.json"
+from _common import (
+    BENCHMARKS_DIR,
+    BenchmarkError,
+    describe_checkout,
+    display_path,
+    installed_version,
+    load_average,
+    machine_summary,
+    positive_int,
+    prepare_venv,
+    tool_environment,
+    utc_now,
+    venv_python_version,
+)
 
-# Pinned so that results from different days compare the same parliament.
-# parliament 1.6.4 imports pkg_resources, which setuptools removed in 82.
-# Python 3.12 and later create venvs without setuptools, so it is installed
-# here. Version 80.8.0 still ships pkg_resources and, unlike 80.10.2, prints
-# no deprecation warning when parliament imports it.
-PARLIAMENT_REQUIREMENTS = ("parliament==1.6.4", "setuptools==80.8.0")
+DEFAULT_POLICY = BENCHMARKS_DIR / "data" / "force-mfa-aws-sample.json"
 
 # mfalint's time divided by parliament's, on the medians, that counts as met.
 TARGET_RATIO = 0.5
 
 # Both tools exit 1 when they report a finding, which is a normal run here.
 NORMAL_EXIT_CODES = (0, 1)
-
-# Left out of the copy of the checkout that pip builds mfalint from. The copy
-# keeps pip's build/ and *.egg-info output out of the working tree.
-SOURCE_COPY_IGNORED = shutil.ignore_patterns(
-    ".git", ".work", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"
-)
-
-
-class BenchmarkError(Exception):
-    """A setup step or a tool run failed, so no numbers can be reported."""
 
 
 @dataclass
@@ -81,13 +69,6 @@ class Tool:
     stdin_path: Path | None = None
     version: str = "unknown"
     seconds: list[float] = field(default_factory=list)
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -116,71 +97,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def venv_bin_dir(venv_dir: Path) -> Path:
-    return venv_dir / ("Scripts" if os.name == "nt" else "bin")
 
 
-def venv_python(bin_dir: Path) -> Path:
-    return bin_dir / ("python.exe" if os.name == "nt" else "python")
 
 
-def run_in_venv(bin_dir: Path, code: str) -> str:
-    """Run Python code with the venv's interpreter and return its output, or "unknown" if it failed."""
-    completed = subprocess.run([str(venv_python(bin_dir)), "-c", code], capture_output=True, text=True, check=False)
-    return completed.stdout.strip() if completed.returncode == 0 else "unknown"
 
 
-def run_setup_command(command: list[str], description: str) -> None:
-    print(f"{description} ...", file=sys.stderr, flush=True)
-    completed = subprocess.run(command, check=False)
-    if completed.returncode != 0:
-        raise BenchmarkError(
-            f"{description} failed with exit status {completed.returncode}: {' '.join(command)}; see pip's output above"
-        )
 
 
-def prepare_venv(reuse: bool) -> Path:
-    """Create the benchmark's virtual environment, install both tools and return its bin directory."""
-    bin_dir = venv_bin_dir(VENV_DIR)
-    python = venv_python(bin_dir)
-    if reuse and python.exists():
-        print(f"Reusing {VENV_DIR.relative_to(REPO_ROOT)}", file=sys.stderr)
-    else:
-        print(f"Creating {VENV_DIR.relative_to(REPO_ROOT)}", file=sys.stderr)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV_DIR)
-
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    run_setup_command([*pip, *PARLIAMENT_REQUIREMENTS], f"Installing {' and '.join(PARLIAMENT_REQUIREMENTS)} from PyPI")
-
-    # A fresh copy of the working tree, uncommitted changes included, so the
-    # numbers are for the code as it is now.
-    if SOURCE_COPY_DIR.exists():
-        shutil.rmtree(SOURCE_COPY_DIR)
-    shutil.copytree(REPO_ROOT, SOURCE_COPY_DIR, ignore=SOURCE_COPY_IGNORED)
-    # pip always rebuilds and reinstalls a project given as a local folder.
-    run_setup_command([*pip, str(SOURCE_COPY_DIR)], "Installing mfalint from the checkout")
-    return bin_dir
 
 
-def installed_version(bin_dir: Path, distribution: str) -> str:
-    return run_in_venv(bin_dir, f"import importlib.metadata as m; print(m.version({distribution!r}))")
 
 
-def tool_environment(bin_dir: Path, home: Path) -> dict[str, str]:
-    """Return the environment of the timed runs: the caller's, with a fresh HOME and cache directory.
-
-    Python and mfalint variables are dropped so that neither PYTHONPATH nor
-    MFALINT_CACHE_DIR from the caller's shell changes what is measured.
-    """
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("PYTHON", "MFALINT_")) and name != "VIRTUAL_ENV"
-    }
-    env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", os.defpath)
-    env["HOME"] = str(home)
-    env["XDG_CACHE_HOME"] = str(home / ".cache")
-    return env
 
 
 def run_once(tool: Tool, env: dict[str, str], cwd: Path) -> float:
@@ -213,21 +141,8 @@ def measure(tools: list[Tool], warmup: int, runs: int, env: dict[str, str], cwd:
                 tool.seconds.append(elapsed)
 
 
-def describe_checkout() -> str:
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return "unknown (git not found)"
-    return completed.stdout.strip() if completed.returncode == 0 else "unknown (not a git checkout)"
 
 
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def catalog_cache_state(home: Path) -> str:
@@ -244,10 +159,9 @@ def print_report(
     print(f"Policy: {display_path(policy)} ({policy.stat().st_size} bytes)")
     print(f"Runs: {args.runs} timed per tool after {args.warmup} warm-up, tools alternating which goes first")
     print(
-        f"Machine: {python_version}, "
-        f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, load average before the runs {load_before}"
+        f"Machine: {python_version}, {machine_summary()}, load average before the runs {load_before}"
     )
-    print(f"Date (UTC): {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}")
+    print(f"Date (UTC): {utc_now()}")
     print(f"mfalint checkout: {describe_checkout()}")
     print(f"mfalint catalog cache: {catalog_cache_state(home)}")
     print()
@@ -285,11 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for tool in tools:
             tool.version = installed_version(bin_dir, tool.name)
-        python_version = run_in_venv(
-            bin_dir, "import platform; print(platform.python_implementation(), platform.python_version())"
-        )
+        python_version = venv_python_version(bin_dir)
 
-        load_before = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+        load_before = load_average()
         with tempfile.TemporaryDirectory(prefix="mfalint-benchmark-home-") as home_name:
             home = Path(home_name)
             print(f"Timing {args.warmup} warm-up and {args.runs} timed runs of each tool ...", file=sys.stderr, flush=True)
