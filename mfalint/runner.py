@@ -170,10 +170,7 @@ def _lint_chunk(task: tuple[Settings, list[str]]) -> RunResult:
     settings, files = task
     if _WORKER_LINTER is None or _WORKER_LINTER.settings != settings:
         _WORKER_LINTER = Linter(settings)
-    result = _WORKER_LINTER._lint_files(files)
-    if not settings.show_source:
-        result.sources = {}
-    return result
+    return _WORKER_LINTER._lint_files(files)
 
 
 @dataclass
@@ -230,12 +227,9 @@ class Linter:
         import concurrent.futures
         import multiprocessing
 
-        # Files of one folder stay together, because a Terraform module links them.
-        by_folder: dict[str, list[str]] = {}
-        for path in files:
-            by_folder.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
+        # Files linked together (a Terraform module) stay in one chunk.
         chunks: list[list[str]] = [[] for _ in range(jobs * 4)]
-        for group in sorted(by_folder.values(), key=len, reverse=True):
+        for group in sorted(self._link_groups(files), key=len, reverse=True):
             min(chunks, key=len).extend(group)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         result = RunResult()
@@ -247,22 +241,41 @@ class Linter:
                 result.files.extend(part.files)
         return result
 
-    def _lint_files(self, files: list[str]) -> RunResult:
-        result = RunResult()
-        loaded: list[_Loaded] = []
+    def _link_groups(self, files: list[str]) -> list[list[str]]:
+        """Split files into the groups their loaders link together, in discovery order.
+
+        A file whose loader links a whole folder (Terraform) joins the other
+        files of that folder with the same loader; every other file is alone.
+        """
+        groups: dict[tuple[str, ...], list[str]] = {}
         for path in files:
-            result.files_checked += 1
-            shown = display_path(path)
-            result.files.append(shown)
-            item = self._load_file(path, shown)
-            if item.text is not None:
-                result.sources[shown] = item.text
-            loaded.append(item)
-        self._link(loaded)
-        for item in loaded:
-            result.findings.extend(item.findings)
-            if item.document is not None:
-                result.findings.extend(self._run_rules(item.document, item.document.policies, item.workspace))
+            loader = self.plugins.loader_for_suffix(Path(path).suffix) if Path(path).suffix else None
+            if loader is not None and getattr(loader, "link_scope", "file") == "directory":
+                key: tuple[str, ...] = ("folder", loader.name, os.path.dirname(os.path.abspath(path)))
+            else:
+                key = ("file", path)
+            groups.setdefault(key, []).append(path)
+        return list(groups.values())
+
+    def _lint_files(self, files: list[str]) -> RunResult:
+        """Lint one link group at a time, so only one group's documents are in memory."""
+        result = RunResult()
+        for group in self._link_groups(files):
+            loaded: list[_Loaded] = []
+            for path in group:
+                result.files_checked += 1
+                shown = display_path(path)
+                result.files.append(shown)
+                loaded.append(self._load_file(path, shown))
+            self._link(loaded)
+            for item in loaded:
+                findings = list(item.findings)
+                if item.document is not None:
+                    findings.extend(self._run_rules(item.document, item.document.policies, item.workspace))
+                # Reporters need the text of files with findings (snippets, UTF-16 columns).
+                if findings and item.text is not None:
+                    result.sources[item.path] = item.text
+                result.findings.extend(findings)
         return result
 
     def lint_text(self, text: str, path: str = "<stdin>") -> list[Finding]:

@@ -104,16 +104,17 @@ def quote_actions(actions: list[str], limit: int | None = None) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def expand_actions(pattern: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def expand_actions(pattern: str) -> frozenset[str]:
     """Return the catalog actions (lower-case) a pattern matches; an unknown literal stands for itself."""
     regex = action_regex(pattern)
     if regex is None:
-        return {pattern.lower()}
+        return frozenset({pattern.lower()})
     service = pattern.lower().partition(":")[0]
     if pattern == "*" or "*" in service or "?" in service:
-        return {"*"}
+        return frozenset({"*"})
     matched = {info.full_name.lower() for info in catalog().actions_of(service) if regex.fullmatch(info.full_name)}
-    return matched or ({pattern.lower()} if "*" not in pattern and "?" not in pattern else set())
+    return frozenset(matched or ({pattern.lower()} if "*" not in pattern and "?" not in pattern else set()))
 
 
 def mfa_present_conditions(statement: Statement) -> list[Condition]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 from mfalint.findings import Finding, Severity
@@ -50,6 +51,7 @@ _LIST = """["iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADe
                    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice"]"""
 
 
+@lru_cache(maxsize=None)
 def _is_changing(level: str) -> bool:
     return any(part.strip() in _CHANGING for part in level.split(","))
 
@@ -62,7 +64,8 @@ def _rank(name: str, level: str) -> tuple[int, int, str]:
     return (credential, level_rank, name)
 
 
-def summarize(exempt: list[tuple[str, str]], services_shown: int = 6, names_shown: int = 4) -> str:
+@lru_cache(maxsize=1024)
+def summarize(exempt: tuple[tuple[str, str], ...], services_shown: int = 6, names_shown: int = 4) -> str:
     """Describe exempt (action, access level) pairs per service; a fully exempt service is ``service:*``.
 
     Services with credential or permission-management actions come first.
@@ -126,28 +129,38 @@ class BroadExemption(Rule):
                     self,
                     statement.action_node,
                     f"the MFA deny in {statement.label} exempts {len(exempt)} action(s) that change something, so "
-                    f"they work without MFA wherever another policy allows them: {summarize(exempt)}; "
+                    f"they work without MFA wherever another policy allows them: {summarize(tuple(exempt))}; "
                     "exempt only enrolment and the password change",
                     exempt_actions=[name for name, _level in exempt],
                 )
 
     @staticmethod
     def _exempt(statement) -> list[tuple[str, str]]:
-        names: set[str] = set()
-        everything = False
-        for value in statement.not_actions:
-            expanded = expand_actions(value.text)
-            if "*" in expanded:
-                everything = True
-            else:
-                names |= expanded
-        if everything:
-            # Only a service wildcard or "*" needs the whole catalog.
-            universe = catalog().universe()
-            names.update(f"{service}:{name}".lower() for service, name, _level, _types in universe.actions)
-        exempt = []
-        for lowered in sorted(names - TOLERATED):
-            info = catalog().action(lowered)
-            if info is not None and _is_changing(info.access_level):
-                exempt.append((info.full_name, info.access_level))
-        return exempt
+        return list(exempt_actions(tuple(value.text for value in statement.not_actions)))
+
+
+@lru_cache(maxsize=1024)
+def exempt_actions(not_actions: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Return the (action, access level) pairs a NotAction list exempts that change something.
+
+    Cached by the list's texts, because the same exemption lists recur across
+    a repository's policies.
+    """
+    names: set[str] = set()
+    everything = False
+    for text in not_actions:
+        expanded = expand_actions(text)
+        if "*" in expanded:
+            everything = True
+        else:
+            names |= expanded
+    if everything:
+        # Only a service wildcard or "*" needs the whole catalog.
+        universe = catalog().universe()
+        names.update(f"{service}:{name}".lower() for service, name, _level, _types in universe.actions)
+    exempt = []
+    for lowered in sorted(names - TOLERATED):
+        info = catalog().action(lowered)
+        if info is not None and _is_changing(info.access_level):
+            exempt.append((info.full_name, info.access_level))
+    return tuple(exempt)

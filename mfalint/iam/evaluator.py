@@ -99,7 +99,11 @@ class Decision:
 
 
 def _resource_pattern(text: str, variables: bool, context: RequestContext) -> ArnPattern:
-    return compile_arn_pattern(substitute(tokenize(text, variables), context.variable))
+    tokens = tokenize(text, variables)
+    if variables and "${" in text:
+        return compile_arn_pattern(substitute(tokens, context.variable))
+    # No variable to substitute: the tokens are already literal text and wildcards.
+    return compile_arn_pattern(tokens)  # type: ignore[arg-type]
 
 
 def service_wide(text: str, service: str, context: RequestContext | None = None) -> bool:
@@ -265,6 +269,7 @@ class _Index:
     groups: list[tuple[int, tuple[str, ...], str]]  # (mask, samples, service)
     groups_by_service: dict[str, list[int]]
     has_sample: list[int]  # has_sample[j]: actions with more than j samples
+    names: tuple[str, ...] = ()  # "service:Name" of every action, by position
     pattern_masks: dict[str, int] = field(default_factory=dict)
 
     def pattern_mask(self, pattern: str) -> int:
@@ -323,7 +328,8 @@ def _index(principal: Principal) -> _Index:
             if len(samples) > j:
                 mask |= group_mask
         has_sample.append(mask)
-    return _Index(universe, (1 << len(universe.actions)) - 1, groups, groups_by_service, has_sample)
+    names = tuple(f"{service}:{name}" for service, name, _level, _types in universe.actions)
+    return _Index(universe, (1 << len(universe.actions)) - 1, groups, groups_by_service, has_sample, names)
 
 
 @dataclass(frozen=True)
@@ -495,7 +501,7 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
             maybe &= ~(1 << position)
             denied &= ~(1 << position)
 
-    names = tuple(f"{service}:{name}" for service, name, _level, _types in universe.actions) + tuple(phantoms)
+    names = index.names + tuple(phantoms)
     return Reachability(scenario_name, names, allowed & full, maybe & full, denied & full)
 
 

@@ -44,6 +44,7 @@ def _services_with_action(name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=1024)
 def nearest_service(service: str) -> str | None:
     close = difflib.get_close_matches(service.lower(), sorted(catalog().services()), n=1, cutoff=0.75)
     return close[0] if close else None

@@ -164,6 +164,7 @@ _NEVER = ArnPattern(False, None)
 _ALWAYS = ArnPattern(True, None)
 
 
+@lru_cache(maxsize=8192)
 def compile_arn_pattern(tokens: tuple[Literal | Wildcard, ...] | None) -> ArnPattern:
     """Compile substituted ARN pattern tokens; None (an unresolved variable) never matches."""
     if tokens is None:
