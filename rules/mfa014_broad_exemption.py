@@ -64,7 +64,7 @@ def _rank(name: str, level: str) -> tuple[int, int, str]:
     return (credential, level_rank, name)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def summarize(exempt: tuple[tuple[str, str], ...], services_shown: int = 6, names_shown: int = 4) -> str:
     """Describe exempt (action, access level) pairs per service; a fully exempt service is ``service:*``.
 
@@ -136,14 +136,16 @@ class BroadExemption(Rule):
 
     @staticmethod
     def _exempt(statement) -> list[tuple[str, str]]:
-        return list(exempt_actions(tuple(value.text for value in statement.not_actions)))
+        return list(exempt_actions(frozenset(value.text.lower() for value in statement.not_actions)))
 
 
-@lru_cache(maxsize=1024)
-def exempt_actions(not_actions: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+# Small on purpose: one entry can hold thousands of pairs (a NotAction that
+# exempts whole services), and the same few lists recur across a repository.
+@lru_cache(maxsize=64)
+def exempt_actions(not_actions: frozenset[str]) -> tuple[tuple[str, str], ...]:
     """Return the (action, access level) pairs a NotAction list exempts that change something.
 
-    Cached by the list's texts, because the same exemption lists recur across
+    Cached by the set of texts, because the same exemption lists recur across
     a repository's policies.
     """
     names: set[str] = set()
