@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from mfalint.findings import Finding
+from mfalint.findings import INTERNAL_ERROR_CODE, Finding
 
 __all__ = ["BaselineError", "fingerprint", "write_baseline", "load_baseline", "filter_baseline"]
 
@@ -47,7 +47,7 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
     entries = [
         {"code": finding.code, "path": finding.path, "jsonpath": finding.jsonpath, "fingerprint": fingerprint(finding)}
         for finding in findings
-        if finding.code != "INT001"
+        if finding.code != INTERNAL_ERROR_CODE
     ]
     data = {"format": _FORMAT, "tool": "mfalint", "findings": entries}
     folder = path.parent if str(path.parent) else Path(".")
@@ -81,7 +81,7 @@ def filter_baseline(findings: Sequence[Finding], baseline: Counter[str]) -> tupl
     kept = []
     for finding in findings:
         key = fingerprint(finding)
-        if finding.code != "INT001" and remaining[key] > 0:
+        if finding.code != INTERNAL_ERROR_CODE and remaining[key] > 0:
             remaining[key] -= 1
         else:
             kept.append(finding)

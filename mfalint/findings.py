@@ -12,7 +12,11 @@ from typing import Any
 
 from mfalint.positions import Span
 
-__all__ = ["Severity", "Edit", "Fix", "Finding"]
+__all__ = ["Severity", "Edit", "Fix", "Finding", "INTERNAL_ERROR_CODE", "INTERNAL_ERROR_NAME"]
+
+# The code of a finding that reports a fault of mfalint or a plugin, not of the input.
+INTERNAL_ERROR_CODE = "INT001"
+INTERNAL_ERROR_NAME = "internal-error"
 
 
 class Severity(enum.IntEnum):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from mfalint.findings import Edit, Finding, Fix
+from mfalint.findings import INTERNAL_ERROR_CODE, Edit, Finding, Fix
 from mfalint.loaders import LoadFailure, decode_bytes, read_bytes
 from mfalint.positions import LineIndex, Position
 
@@ -308,7 +308,6 @@ def _parse_error(linter: Linter, text: str, path: str) -> str | None:
 
 def _attempt(linter: Linter, path: str, text: str, chosen: list[Finding], internal_errors: int) -> tuple[str, list[Finding]] | str:
     """Apply the fixes of ``chosen`` and lint the result; return (text, findings), or the reason to reject it."""
-    from mfalint.runner import INTERNAL_ERROR_CODE
 
     edits = [edit for finding in chosen for edit in finding.fix.edits]  # type: ignore[union-attr]
     try:
@@ -351,7 +350,6 @@ def fix_text(
     start of ``text`` is kept.
     """
     from mfalint.baseline import filter_baseline
-    from mfalint.runner import INTERNAL_ERROR_CODE
 
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     current = text[len(bom) :]

@@ -18,7 +18,7 @@ from mfalint.baseline import filter_baseline, load_baseline
 from mfalint.config import Settings
 from mfalint.context import Workspace
 from mfalint.document import Document, Problem
-from mfalint.findings import Finding, Severity
+from mfalint.findings import INTERNAL_ERROR_CODE, INTERNAL_ERROR_NAME, Finding, Severity
 from mfalint.loaders import Limits, LoadFailure, decode_bytes, read_bytes
 from mfalint.model import Policy
 from mfalint.plugins import Plugins, load_plugins
@@ -30,8 +30,6 @@ LOG = logging.getLogger(__name__)
 
 __all__ = ["INTERNAL_ERROR_CODE", "RunResult", "Selector", "Linter", "discover", "display_path"]
 
-INTERNAL_ERROR_CODE = "INT001"
-INTERNAL_ERROR_NAME = "internal-error"
 
 # Files that hold policies only after a template engine renders them
 # (Terraform templatefile, ERB, Jinja).

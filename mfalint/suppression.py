@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from mfalint.document import Document
-from mfalint.findings import Finding, Severity
+from mfalint.findings import INTERNAL_ERROR_CODE, Finding, Severity
 from mfalint.model import Policy
 from mfalint.nodes import MappingNode, ScalarNode, SequenceNode
 from mfalint.positions import Position, Span
@@ -45,7 +45,7 @@ UNUSED_CODE = "SUP001"
 UNUSED_NAME = "unused-suppression"
 
 _COMMENT = re.compile(r"(?:#|//)\s*mfalint:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
-_UNSUPPRESSIBLE = ("INT001",)
+_UNSUPPRESSIBLE = (INTERNAL_ERROR_CODE,)
 
 
 @dataclass(eq=False)

@@ -122,21 +122,17 @@ class BroadExemption(Rule):
                     continue
                 if broken_mfa_condition(policy, statement) is not None:
                     continue
-                exempt = self._exempt(statement)
+                exempt = exempt_actions(frozenset(value.text.lower() for value in statement.not_actions))
                 if not exempt:
                     continue
                 yield context.finding(
                     self,
                     statement.action_node,
                     f"the MFA deny in {statement.label} exempts {len(exempt)} action(s) that change something, so "
-                    f"they work without MFA wherever another policy allows them: {summarize(tuple(exempt))}; "
+                    f"they work without MFA wherever another policy allows them: {summarize(exempt)}; "
                     "exempt only enrolment and the password change",
                     exempt_actions=[name for name, _level in exempt],
                 )
-
-    @staticmethod
-    def _exempt(statement) -> list[tuple[str, str]]:
-        return list(exempt_actions(frozenset(value.text.lower() for value in statement.not_actions)))
 
 
 # Small on purpose: one entry can hold thousands of pairs (a NotAction that

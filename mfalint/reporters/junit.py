@@ -23,9 +23,8 @@ import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import Sequence
 
-from mfalint.findings import Finding
+from mfalint.findings import INTERNAL_ERROR_CODE, Finding
 from mfalint.reporters import ReportContext
-from mfalint.reporters.sarif import INTERNAL_ERROR_CODE
 
 __all__ = ["JunitReporter"]
 

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 from urllib.parse import quote, urlsplit
 
 from mfalint import __version__
-from mfalint.findings import Finding, Severity
+from mfalint.findings import INTERNAL_ERROR_CODE, Finding, Severity
 from mfalint.positions import LineIndex, Position
 from mfalint.reporters import ReportContext
 from mfalint.rule import Rule
@@ -41,7 +41,6 @@ SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/s
 SOURCE_ROOT = "%SRCROOT%"
 
 # The code the runner gives a plugin that fails to load, and a rule or loader that raises.
-INTERNAL_ERROR_CODE = "INT001"
 INTERNAL_ERROR_NAME = "internal-error"
 INTERNAL_ERROR_SUMMARY = (
     "mfalint could not finish part of the run: a plugin failed to load, or a rule or loader raised an error."
