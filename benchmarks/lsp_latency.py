@@ -19,7 +19,7 @@ Run it from a checkout with mfalint and pytest-lsp installed:
 
 It prints numbers and ``target met`` or ``target missed`` (median under
 50 ms) and exits 0 either way; it exits 2 when the server fails to start or
-to answer.
+to respond.
 """
 
 from __future__ import annotations

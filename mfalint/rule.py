@@ -67,7 +67,7 @@ class Rule:
 
 @dataclass
 class CheckContext:
-    """What a rule sees of one file: the document, its policies, the settings and the linked workspace."""
+    """The input of a rule for one file: the document, its policies, the settings and the linked workspace."""
 
     document: Document
     policies: list[Policy]

@@ -137,7 +137,7 @@ def discover(
             yield path
 
 
-# Words that appear in every policy or template; a file that cannot be parsed
+# Words that appear in every policy or template. A file that cannot be parsed
 # and contains none of them is taken for some other JSON or YAML file.
 _POLICY_WORDS = (
     "Statement",

@@ -230,7 +230,7 @@ def broken_mfa_condition(policy: Policy, statement: Statement) -> BrokenConditio
 
     Covers a misspelt MFA key, a set qualifier on these single-valued keys,
     an operator of the wrong family, a value of the wrong type, and a test on
-    ``aws:MultiFactorAuthPresent`` that gives the same answer with and without
+    ``aws:MultiFactorAuthPresent`` that gives the same result with and without
     MFA. Valid spellings (``False``, JSON ``false``, a list of one value, a
     lower-case key) are not reported. Invalid operators are IAM006's, ``Null``
     on the present key is MFA010's, and an age threshold is a policy choice.

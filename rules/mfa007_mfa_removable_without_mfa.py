@@ -15,7 +15,7 @@ TARGETS = (
     ("iam:DeleteVirtualMFADevice", (OWN_DEVICE_ARN, USER_NAMED_DEVICE_ARN)),
 )
 
-# What each action does to a user without MFA's victim, and how serious it is.
+# The severity and consequence of each action being allowed without MFA.
 # AWS deletes only a virtual device that is not assigned (DeleteVirtualMFADevice
 # API reference), so Delete alone cannot take away an active device.
 CONSEQUENCES = {

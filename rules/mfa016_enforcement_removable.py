@@ -13,7 +13,7 @@ _ACCOUNT = OWN_USER_ARN.split(":")[4]
 _GROUP = f"arn:aws:iam::{_ACCOUNT}:group/example"
 _POLICY_ARN = f"arn:aws:iam::{_ACCOUNT}:policy/example"
 
-# What would let a user detach, rewrite or leave the policy that enforces MFA.
+# Actions that let a user detach, rewrite or leave the policy that enforces MFA.
 ESCAPES = (
     ("iam:DetachUserPolicy", OWN_USER_ARN),
     ("iam:DeleteUserPolicy", OWN_USER_ARN),

@@ -102,7 +102,8 @@ def test_builtin_codes_in_catalog():
 def test_docs_page_current(name):
     expected = generate()[name]
     path = DOCS_DIR / name
-    assert path.is_file() and path.read_text(encoding="utf-8") == expected, (
+    assert path.is_file(), f"docs/rules/{name} is missing; run: python -m mfalint.ruledocs docs/rules"
+    assert path.read_text(encoding="utf-8") == expected, (
         f"docs/rules/{name} is stale; run: python -m mfalint.ruledocs docs/rules"
     )
 

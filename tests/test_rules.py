@@ -95,7 +95,8 @@ class TestPasswordReset:
 
     def test_message_gives_both_remedies(self, lint):
         message = _one(lint(self.sample), "MFA001").message
-        assert "add them to its NotAction" in message and "first sign-in" in message
+        assert "add them to its NotAction" in message
+        assert "first sign-in" in message
 
     def test_partial_required_is_warning(self, lint):
         assert _one(lint(self.partial, password_reset="required"), "MFA001").severity is Severity.WARNING

@@ -109,7 +109,7 @@ def _resource_pattern(text: str, variables: bool, context: RequestContext) -> Ar
 def service_wide(text: str, service: str, context: RequestContext | None = None) -> bool:
     """Return True for an ARN pattern that covers every resource of ``service``, such as ``arn:aws:s3:::*``.
 
-    AWS asks for ``"*"`` on actions without resource-level permissions, but its
+    AWS documents ``"*"`` for actions without resource-level permissions, but its
     own examples grant such actions (``s3:ListAllMyBuckets``) on
     ``arn:aws:s3:::*`` as well, so a pattern whose resource part is ``*`` counts
     when its partition and account can be the principal's.
@@ -334,7 +334,7 @@ def _index(principal: Principal) -> _Index:
 
 @dataclass(frozen=True)
 class Reachability:
-    """What a principal can do in one scenario, for every action of the catalog.
+    """The actions a principal can perform in one scenario, for every action of the catalog.
 
     ``allowed``: allowed on at least one sample resource, for certain.
     ``maybe``: may be allowed, depending on keys the scenario leaves unknown.

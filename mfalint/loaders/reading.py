@@ -38,9 +38,9 @@ class LoadFailure(Exception):
 
 
 def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Read a regular file, refusing directories, FIFOs, devices and oversized files.
+    """Read a regular file, rejecting directories, FIFOs, devices and oversized files.
 
-    Raises LoadFailure with a message that says what to do.
+    Raises LoadFailure with a message that states what to do.
     """
     try:
         info = os.stat(path)

@@ -17,7 +17,7 @@ __all__ = ["Reporter", "ReportContext"]
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What a reporter may need beyond the findings."""
+    """Facts a reporter may need beyond the findings."""
 
     rules: dict[str, Rule] = field(default_factory=dict)
     show_source: bool = False
