@@ -179,7 +179,10 @@ class SourceEditor:
     """Edits of one document's text, each keyed on a node's span."""
 
     def __init__(self, document: Document) -> None:
-        self.document = document
+        # The editor is the value of a weak mapping keyed on the document, so it
+        # must not refer to the document, or neither would ever be freed.
+        self._lines = document.lines
+        self._roots = document.roots
         self.text = document.text
         self.syntax = document.format if document.format in SUPPORTED_FORMATS else None
         starts = [0]
@@ -333,7 +336,7 @@ class SourceEditor:
         return min(self._starts[line - 1] + position.column - 1, len(self.text))
 
     def _edit(self, start: int, end: int, new_text: str) -> Edit:
-        lines = self.document.lines
+        lines = self._lines
         return Edit(Span(lines.position_of_offset(start), lines.position_of_offset(end)), new_text)
 
     def _line_start(self, offset: int) -> int:
@@ -535,7 +538,7 @@ class SourceEditor:
         return None
 
     def _scalars(self):
-        stack = list(self.document.roots)
+        stack = list(self._roots)
         while stack:
             node = stack.pop()
             if isinstance(node, ScalarNode):

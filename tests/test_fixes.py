@@ -8,6 +8,7 @@ quotes, key order, comments, line endings) stayed as it was.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import stat
 import subprocess
@@ -1038,6 +1039,32 @@ def policy_file(tmp_path: Path, monkeypatch) -> Path:
     path.write_bytes(MFA001_CASES[0].before.encode("utf-8"))
     path.chmod(0o640)
     return path
+
+
+def test_documents_with_fixes_are_freed(tmp_path, monkeypatch):
+    """Fix edits are cached per document; the cache must not keep a linted document alive.
+
+    A run over many files keeps only findings, so every document must be
+    freed once its file is checked, or memory grows with the number of files.
+    """
+    import weakref
+
+    for name in ("aws-sample-deny.json", "deny-own-user-scope.json"):
+        (tmp_path / name).write_bytes((FIXTURES / "rules" / "MFA001" / "fires" / name).read_bytes())
+    (tmp_path / "main.tf").write_bytes((FIXTURES / "terraform" / "heredoc" / "main.tf").read_bytes())
+    documents: list[weakref.ref] = []
+    run_rules = Linter._run_rules
+
+    def recording(self, document, *args, **kwargs):
+        documents.append(weakref.ref(document))
+        return run_rules(self, document, *args, **kwargs)
+
+    monkeypatch.setattr(Linter, "_run_rules", recording)
+    result = Linter(Settings(password_reset="required", jobs=1)).lint_paths([str(tmp_path)])
+    assert any(finding.fix is not None for finding in result.findings)
+    assert len(documents) == 3
+    gc.collect()
+    assert [ref() for ref in documents] == [None, None, None]
 
 
 class TestWrite:
