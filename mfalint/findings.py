@@ -39,7 +39,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"invalid severity {text!r}; expected one of {choices}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace the text in ``span`` with ``new_text``."""
 
@@ -47,7 +47,7 @@ class Edit:
     new_text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A change that resolves a finding, as text edits of its file."""
 
@@ -72,7 +72,7 @@ class Fix:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in one file."""
 

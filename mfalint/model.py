@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from mfalint.nodes import MappingNode, Node
@@ -161,6 +162,25 @@ class Statement:
     def is_deny(self) -> bool:
         return self.effect == "Deny"
 
+    # The texts of each element, read once: the evaluator matches them for
+    # every request it decides. None when the element is missing.
+
+    @cached_property
+    def action_texts(self) -> tuple[str, ...] | None:
+        return _texts(self.actions)
+
+    @cached_property
+    def not_action_texts(self) -> tuple[str, ...] | None:
+        return _texts(self.not_actions)
+
+    @cached_property
+    def resource_texts(self) -> tuple[str, ...] | None:
+        return _texts(self.resources)
+
+    @cached_property
+    def not_resource_texts(self) -> tuple[str, ...] | None:
+        return _texts(self.not_resources)
+
     @property
     def is_allow(self) -> bool:
         return self.effect == "Allow"
@@ -188,6 +208,10 @@ class Statement:
         if self.sid:
             return f"statement {self.sid!r}"
         return f"statement {self.index + 1}"
+
+
+def _texts(values: list[Value] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(value.text for value in values)
 
 
 @dataclass(eq=False)

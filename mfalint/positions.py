@@ -14,7 +14,7 @@ from dataclasses import dataclass
 __all__ = ["Position", "Span", "LineIndex"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """A place in a text: 1-based line, 1-based column in code points."""
 
@@ -22,7 +22,7 @@ class Position:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A range of text from ``start`` up to, but not including, ``end``."""
 

@@ -131,7 +131,6 @@ class BroadExemption(Rule):
                     f"the MFA deny in {statement.label} exempts {len(exempt)} action(s) that change something, so "
                     f"they work without MFA wherever another policy allows them: {summarize(exempt)}; "
                     "exempt only enrolment and the password change",
-                    exempt_actions=[name for name, _level in exempt],
                 )
 
 

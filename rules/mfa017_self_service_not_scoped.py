@@ -54,6 +54,11 @@ def _admin_style(statement) -> bool:
     return any(value.text in ("*", "iam:*") for value in statement.actions or [])
 
 
+def _names(statement, action: str) -> bool:
+    """Return True when the statement's Action names ``action``, literally or by a pattern."""
+    return any((regex := action_regex(text)) is not None and regex.fullmatch(action) for text in statement.action_texts or ())
+
+
 class SelfServiceNotScoped(Rule):
     code = "MFA017"
     name = "self-service-not-scoped"
@@ -82,20 +87,27 @@ class SelfServiceNotScoped(Rule):
         policies = user_policies(context)
         if not policies:
             return
+        # Only an Allow that names a credential action in Action can be reported,
+        # so only the actions such statements name need a decision.
+        named: dict[int, set[str]] = {}
+        for policy in policies:
+            for statement in policy.statements:
+                if not statement.is_allow or _admin_style(statement):
+                    continue
+                actions = {action for action in CREDENTIAL_ACTIONS if _names(statement, action)}
+                if actions:
+                    named[id(statement)] = actions
+        wanted = set().union(*named.values())
         by_statement: dict[int, tuple[object, list[str]]] = {}
         for action in CREDENTIAL_ACTIONS:
+            if action not in wanted:
+                continue
             decision = decide_in(policies, action, OTHER_USER_ARN, "console-mfa")
             if decision.allowed is not True:
                 continue
             for ref in decision.statements:
                 statement = ref.statement
-                if _admin_style(statement):
-                    continue
-                named = any(
-                    (regex := action_regex(value.text)) is not None and regex.fullmatch(action)
-                    for value in statement.actions or []
-                )
-                if named:
+                if action in named.get(id(statement), ()):
                     entry = by_statement.setdefault(id(statement), (statement, []))
                     entry[1].append(action)
         for statement, actions in by_statement.values():

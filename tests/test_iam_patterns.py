@@ -11,6 +11,8 @@ the escapes ``${*}``, ``${?}`` and ``${$}`` are substituted under Version
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mfalint.iam.patterns import (
     Literal,
@@ -231,3 +233,20 @@ def test_substitute_value_has_no_wildcards() -> None:
 )
 def test_has_variables(text: str, expected: bool) -> None:
     assert has_variables(text) is expected
+
+
+# Letters that fold differently under lower() and regular-expression case
+# matching (dotless i, Kelvin sign, long s), beside plain ones.
+_NAME_CHARS = st.sampled_from(list("abcAB:*?ıIKKſsS$"))
+
+
+@given(
+    patterns=st.lists(st.text(_NAME_CHARS, min_size=1, max_size=6), max_size=4),
+    action=st.text(_NAME_CHARS, min_size=1, max_size=6),
+)
+def test_statement_matcher_agrees_with_each_pattern(patterns: list[str], action: str) -> None:
+    """The evaluator's combined matcher of a statement's Action list matches exactly what its patterns match one by one."""
+    from mfalint.iam.evaluator import _action_matcher
+
+    expected = any((regex := action_regex(text)) is not None and regex.fullmatch(action) is not None for text in patterns)
+    assert _action_matcher(tuple(patterns)).matches(action) == expected

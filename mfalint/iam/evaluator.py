@@ -20,6 +20,7 @@ for the scenario's principal), or ``"*"`` when it supports none.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -98,12 +99,26 @@ class Decision:
         return False
 
 
-def _resource_pattern(text: str, variables: bool, context: RequestContext) -> ArnPattern:
-    tokens = tokenize(text, variables)
-    if variables and "${" in text:
-        return compile_arn_pattern(substitute(tokens, context.variable))
+# Bound on the substituted patterns kept per request context.
+_MAX_CONTEXT_PATTERNS = 4096
+
+
+@lru_cache(maxsize=8192)
+def _fixed_resource_pattern(text: str, variables: bool) -> ArnPattern:
     # No variable to substitute: the tokens are already literal text and wildcards.
-    return compile_arn_pattern(tokens)  # type: ignore[arg-type]
+    return compile_arn_pattern(tokenize(text, variables))  # type: ignore[arg-type]
+
+
+def _resource_pattern(text: str, variables: bool, context: RequestContext) -> ArnPattern:
+    if not variables or "${" not in text:
+        return _fixed_resource_pattern(text, variables)
+    memo = context.patterns
+    pattern = memo.get(text)
+    if pattern is None:
+        if len(memo) >= _MAX_CONTEXT_PATTERNS:
+            memo.clear()
+        pattern = memo[text] = compile_arn_pattern(substitute(tokenize(text, True), context.variable))
+    return pattern
 
 
 def service_wide(text: str, service: str, context: RequestContext | None = None) -> bool:
@@ -142,12 +157,37 @@ def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, c
     return False
 
 
-def _matches_action(patterns: Sequence[str], action: str) -> bool:
+@dataclass(frozen=True)
+class _ActionMatcher:
+    """The Action or NotAction patterns of one statement, compiled together.
+
+    Plain ASCII names are compared in lower case through a set; wildcard
+    patterns and any other text go into one regular expression.
+    """
+
+    names: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    def matches(self, action: str) -> bool:
+        if action.isascii() and action.lower() in self.names:
+            return True
+        return self.regex is not None and self.regex.fullmatch(action) is not None
+
+
+@lru_cache(maxsize=8192)
+def _action_matcher(patterns: tuple[str, ...]) -> _ActionMatcher:
+    names = set()
+    sources = []
     for text in patterns:
         regex = action_regex(text)
-        if regex is not None and regex.fullmatch(action):
-            return True
-    return False
+        if regex is None:
+            continue  # a malformed entry matches no action
+        if text.isascii() and "*" not in text and "?" not in text:
+            names.add(text.lower())
+        else:
+            sources.append(f"(?:{regex.pattern})")
+    combined = re.compile("|".join(sources), re.IGNORECASE | re.DOTALL) if sources else None
+    return _ActionMatcher(frozenset(names), combined)
 
 
 def statement_applies(policy: Policy, statement: Statement, action: str, resource: str, context: RequestContext) -> Tri:
@@ -155,10 +195,10 @@ def statement_applies(policy: Policy, statement: Statement, action: str, resourc
     if statement.effect not in ("Allow", "Deny"):
         return False
 
-    if statement.actions is not None:
-        action_match = _matches_action([value.text for value in statement.actions], action)
-    elif statement.not_actions is not None:
-        action_match = not _matches_action([value.text for value in statement.not_actions], action)
+    if statement.action_texts is not None:
+        action_match = _action_matcher(statement.action_texts).matches(action)
+    elif statement.not_action_texts is not None:
+        action_match = not _action_matcher(statement.not_action_texts).matches(action)
     else:
         return False
     if not action_match:
@@ -166,12 +206,10 @@ def statement_applies(policy: Policy, statement: Statement, action: str, resourc
 
     variables = policy.uses_variables
     service = action.partition(":")[0].lower()
-    if statement.resources is not None:
-        resource_match = _matches_resource([value.text for value in statement.resources], resource, variables, context, service)
-    elif statement.not_resources is not None:
-        resource_match = not _matches_resource(
-            [value.text for value in statement.not_resources], resource, variables, context, service
-        )
+    if statement.resource_texts is not None:
+        resource_match = _matches_resource(statement.resource_texts, resource, variables, context, service)
+    elif statement.not_resource_texts is not None:
+        resource_match = not _matches_resource(statement.not_resource_texts, resource, variables, context, service)
     else:
         # A trust policy names no Resource: the role itself is the resource.
         resource_match = statement.has_principal

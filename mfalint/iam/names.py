@@ -50,6 +50,7 @@ def nearest_service(service: str) -> str | None:
     return close[0] if close else None
 
 
+@lru_cache(maxsize=8192)
 def check_action(text: str) -> ActionCheck:
     """Check one Action or NotAction entry against the catalog."""
     if text == "*":

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Any, Mapping, Union
 
 from mfalint.iam.global_keys import global_key
 
@@ -53,6 +53,9 @@ class RequestContext:
     values: Mapping[str, ContextValue] = field(default_factory=dict)
     absent: frozenset[str] = frozenset()
     complete: bool = True
+    # Resource patterns with their variables substituted from this context,
+    # keyed on the pattern's text; filled by the evaluator.
+    patterns: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lowered = {key.lower(): value for key, value in self.values.items()}

@@ -11,6 +11,7 @@ tree's error node.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,9 @@ from mfalint.nodes import MappingNode, Node, PathPart, ScalarNode, SequenceNode,
 from mfalint.positions import LineIndex, Position, Span
 
 __all__ = ["load_json"]
+
+# A JSON string without escapes or control characters.
+_PLAIN_STRING = re.compile(r'"[^"\\\x00-\x1f]*"')
 
 
 @lru_cache(maxsize=1)
@@ -37,11 +41,15 @@ class _Builder:
         self.limits = limits
         self.problems = problems
         self.count = 0
+        self.ascii = data.isascii()
 
     def span(self, ts_node: Any) -> Span:
-        start = self.lines.position_of_point(*ts_node.start_point)
-        end = self.lines.position_of_point(*ts_node.end_point)
-        return Span(start, end)
+        start_row, start_byte = ts_node.start_point
+        end_row, end_byte = ts_node.end_point
+        if self.ascii:
+            # Byte columns are character columns; skip the conversion.
+            return Span(Position(start_row + 1, start_byte + 1), Position(end_row + 1, end_byte + 1))
+        return Span(self.lines.position_of_point(start_row, start_byte), self.lines.position_of_point(end_row, end_byte))
 
     def text(self, ts_node: Any) -> str:
         return self.data[ts_node.start_byte : ts_node.end_byte].decode("utf-8")
@@ -66,6 +74,9 @@ class _Builder:
             return SequenceNode(self.span(ts_node), path, items=items)
         if kind in ("string", "number", "true", "false", "null"):
             text = self.text(ts_node)
+            if kind == "string" and _PLAIN_STRING.fullmatch(text):
+                # Nothing to decode: the value is the text between the quotes.
+                return ScalarNode(self.span(ts_node), path, value=text[1:-1], quoted=True)
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
