@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from mfalint.findings import Finding, Severity
-from mfalint.iam.patterns import action_regex
+from mfalint.iam.patterns import action_matcher
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
 from ._common import OWN_USER_ARN, decide_in, user_policies, quote_actions
@@ -56,7 +56,7 @@ def _admin_style(statement) -> bool:
 
 def _names(statement, action: str) -> bool:
     """Return True when the statement's Action names ``action``, literally or by a pattern."""
-    return any((regex := action_regex(text)) is not None and regex.fullmatch(action) for text in statement.action_texts or ())
+    return statement.action_texts is not None and action_matcher(statement.action_texts).matches(action)
 
 
 class SelfServiceNotScoped(Rule):

@@ -18,6 +18,7 @@ from mfalint.iam.patterns import (
     Literal,
     Variable,
     Wildcard,
+    action_matcher,
     action_regex,
     compile_arn_pattern,
     has_variables,
@@ -245,8 +246,6 @@ _NAME_CHARS = st.sampled_from(list("abcAB:*?ıIKKſsS$"))
     action=st.text(_NAME_CHARS, min_size=1, max_size=6),
 )
 def test_statement_matcher_agrees_with_each_pattern(patterns: list[str], action: str) -> None:
-    """The evaluator's combined matcher of a statement's Action list matches exactly what its patterns match one by one."""
-    from mfalint.iam.evaluator import _action_matcher
-
+    """The combined matcher of an Action list matches exactly what its patterns match one by one."""
     expected = any((regex := action_regex(text)) is not None and regex.fullmatch(action) is not None for text in patterns)
-    assert _action_matcher(tuple(patterns)).matches(action) == expected
+    assert action_matcher(tuple(patterns)).matches(action) == expected

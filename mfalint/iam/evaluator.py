@@ -23,12 +23,13 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from mfalint.iam.catalog import Universe, catalog
 from mfalint.iam.conditions import Tri, evaluate_conditions
 from mfalint.iam.patterns import (
     ArnPattern,
+    action_matcher,
     action_regex,
     compile_arn_pattern,
     glob_regex,
@@ -157,48 +158,15 @@ def _matches_resource(patterns: Sequence[str], resource: str, variables: bool, c
     return False
 
 
-@dataclass(frozen=True)
-class _ActionMatcher:
-    """The Action or NotAction patterns of one statement, compiled together.
-
-    Plain ASCII names are compared in lower case through a set; wildcard
-    patterns and any other text go into one regular expression.
-    """
-
-    names: frozenset[str]
-    regex: re.Pattern[str] | None
-
-    def matches(self, action: str) -> bool:
-        if action.isascii() and action.lower() in self.names:
-            return True
-        return self.regex is not None and self.regex.fullmatch(action) is not None
-
-
-@lru_cache(maxsize=8192)
-def _action_matcher(patterns: tuple[str, ...]) -> _ActionMatcher:
-    names = set()
-    sources = []
-    for text in patterns:
-        regex = action_regex(text)
-        if regex is None:
-            continue  # a malformed entry matches no action
-        if text.isascii() and "*" not in text and "?" not in text:
-            names.add(text.lower())
-        else:
-            sources.append(f"(?:{regex.pattern})")
-    combined = re.compile("|".join(sources), re.IGNORECASE | re.DOTALL) if sources else None
-    return _ActionMatcher(frozenset(names), combined)
-
-
 def statement_applies(policy: Policy, statement: Statement, action: str, resource: str, context: RequestContext) -> Tri:
     """Return whether ``statement`` matches the request, in three-valued logic."""
     if statement.effect not in ("Allow", "Deny"):
         return False
 
     if statement.action_texts is not None:
-        action_match = _action_matcher(statement.action_texts).matches(action)
+        action_match = action_matcher(statement.action_texts).matches(action)
     elif statement.not_action_texts is not None:
-        action_match = not _action_matcher(statement.not_action_texts).matches(action)
+        action_match = not action_matcher(statement.not_action_texts).matches(action)
     else:
         return False
     if not action_match:
@@ -308,7 +276,25 @@ class _Index:
     groups_by_service: dict[str, list[int]]
     has_sample: list[int]  # has_sample[j]: actions with more than j samples
     names: tuple[str, ...] = ()  # "service:Name" of every action, by position
+    # Groups by the service segment of their sample ARNs, so a resource
+    # pattern is tried only on the groups whose ARNs it can match. Groups with
+    # a "*" sample (or a sample that is no ARN) are always tried.
+    groups_by_arn_service: dict[str, list[int]] = field(default_factory=dict)
+    arn_service_masks: dict[str, int] = field(default_factory=dict)
+    always_tried: set[int] = field(default_factory=set)
+    always_tried_mask: int = 0
+    real_sample: list[int] = field(default_factory=list)  # real_sample[j]: actions whose sample j is an ARN
     pattern_masks: dict[str, int] = field(default_factory=dict)
+    segment_services: dict[Any, frozenset[str]] = field(default_factory=dict)
+
+    def services_matching(self, segment: re.Pattern[str]) -> frozenset[str]:
+        """Return the ARN service segments of the samples that ``segment`` matches."""
+        found = self.segment_services.get(segment)
+        if found is None:
+            found = self.segment_services[segment] = frozenset(
+                service for service in self.groups_by_arn_service if segment.fullmatch(service)
+            )
+        return found
 
     def pattern_mask(self, pattern: str) -> int:
         key = pattern.lower()
@@ -367,7 +353,22 @@ def _index(principal: Principal) -> _Index:
                 mask |= group_mask
         has_sample.append(mask)
     names = tuple(f"{service}:{name}" for service, name, _level, _types in universe.actions)
-    return _Index(universe, (1 << len(universe.actions)) - 1, groups, groups_by_service, has_sample, names)
+    index = _Index(universe, (1 << len(universe.actions)) - 1, groups, groups_by_service, has_sample, names)
+    index.real_sample = [0] * max_samples
+    for group_id, (mask, samples, _service) in enumerate(groups):
+        arn_services: set[str] = set()
+        split = [split_arn(sample) if sample != "*" else None for sample in samples]
+        if any(parts is None for parts in split):
+            index.always_tried.add(group_id)
+            index.always_tried_mask |= mask
+            continue
+        for j, parts in enumerate(split):
+            arn_services.add(parts[2])
+            index.real_sample[j] |= mask
+        for arn_service in arn_services:
+            index.groups_by_arn_service.setdefault(arn_service, []).append(group_id)
+            index.arn_service_masks[arn_service] = index.arn_service_masks.get(arn_service, 0) | mask
+    return index
 
 
 @dataclass(frozen=True)
@@ -504,7 +505,23 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
                 bit = 1 << (base + offset)
                 if actions & bit and matches("*", name.partition(":")[0].lower()):
                     star[kind] |= bit
-            for group_id in _candidate_groups(index, statement, actions):
+            group_ids = _candidate_groups(index, statement, actions)
+            arn_services = _arn_services(index, [pattern for _text, pattern in compiled])
+            if arn_services is not None:
+                # A sample ARN of another service matches none of the patterns:
+                # no group of it needs trying, and under NotResource all of it matches.
+                tried = index.always_tried.union(*(index.groups_by_arn_service[name] for name in arn_services))
+                group_ids = [group_id for group_id in group_ids if group_id in tried]
+                if negated:
+                    tried_mask = index.always_tried_mask
+                    for name in arn_services:
+                        tried_mask |= index.arn_service_masks[name]
+                    outside = actions & ~tried_mask
+                    for j, real in enumerate(index.real_sample):
+                        if outside & real:
+                            bucket = per_sample[kind]
+                            bucket[j] = bucket.get(j, 0) | (outside & real)
+            for group_id in group_ids:
                 group_mask, samples, service = index.groups[group_id]
                 hit = actions & group_mask
                 if not hit:
@@ -549,6 +566,17 @@ def _resource_patterns(statement: Statement) -> tuple[list[str] | None, bool]:
     if statement.not_resources is not None:
         return [value.text for value in statement.not_resources], True
     return None, False
+
+
+def _arn_services(index: _Index, patterns: list[ArnPattern]) -> set[str] | None:
+    """Return the ARN service segments of the samples the patterns can match; None for any."""
+    services: set[str] = set()
+    for pattern in patterns:
+        if pattern.match_all:
+            return None
+        if pattern.segments is not None:
+            services |= index.services_matching(pattern.segments[2])
+    return services
 
 
 def _candidate_groups(index: _Index, statement: Statement, actions: int) -> Iterable[int]:

@@ -29,6 +29,8 @@ __all__ = [
     "tokenize",
     "substitute",
     "action_regex",
+    "ActionMatcher",
+    "action_matcher",
     "glob_regex",
     "ArnPattern",
     "compile_arn_pattern",
@@ -129,6 +131,40 @@ def action_regex(pattern: str) -> re.Pattern[str] | None:
         return None
     tokens = tokenize(pattern, variables=False)
     return re.compile(_tokens_to_regex(tokens), re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ActionMatcher:
+    """A list of action patterns (a statement's Action or NotAction), compiled together.
+
+    Plain ASCII names are compared in lower case through a set; wildcard
+    patterns and any other text go into one regular expression.
+    """
+
+    names: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    def matches(self, action: str) -> bool:
+        if action.isascii() and action.lower() in self.names:
+            return True
+        return self.regex is not None and self.regex.fullmatch(action) is not None
+
+
+@lru_cache(maxsize=8192)
+def action_matcher(patterns: tuple[str, ...]) -> ActionMatcher:
+    """Compile action patterns into one matcher; malformed entries match nothing."""
+    names = set()
+    sources = []
+    for text in patterns:
+        regex = action_regex(text)
+        if regex is None:
+            continue
+        if text.isascii() and "*" not in text and "?" not in text:
+            names.add(text.lower())
+        else:
+            sources.append(f"(?:{regex.pattern})")
+    combined = re.compile("|".join(sources), re.IGNORECASE | re.DOTALL) if sources else None
+    return ActionMatcher(frozenset(names), combined)
 
 
 def glob_regex(tokens: tuple[Literal | Wildcard, ...], ignore_case: bool = False) -> re.Pattern[str]:
