@@ -35,6 +35,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from mfalint import __version__
+from mfalint.cache import cache_dir, write_cache_file
 from mfalint.findings import Finding, Severity
 from mfalint.lsp_actions import code_actions
 from mfalint.lsp_completion import TRIGGER_CHARACTERS, complete
@@ -51,6 +52,8 @@ from mfalint.lsp_documents import (
 from mfalint.lsp_hover import hover
 from mfalint.plugins import Plugins, load_plugins
 from mfalint.positions import Span
+from mfalint.rule import RuleDocs
+from mfalint.ruledocs import render_rule_markdown
 from mfalint.runner import INTERNAL_ERROR_CODE
 
 LOG = logging.getLogger(__name__)
@@ -92,6 +95,8 @@ class MfalintLanguageServer(LanguageServer):
         self._open: set[str] = set()
         self._shown_config_errors: set[str] = set()
         self._logged_skips: set[tuple[str, str]] = set()
+        # Generated rule pages, written once per session: code -> file URL.
+        self._rule_pages: dict[str, str | None] = {}
         # A single worker runs one lint at a time, in the order of the changes.
         self._lint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfalint-lint")
 
@@ -102,8 +107,6 @@ class MfalintLanguageServer(LanguageServer):
         options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
         if isinstance(options.get("docsUrl"), str):
             self.docs_base_url = options["docsUrl"]
-        if self.docs_base_url is None:
-            self.docs_base_url = _local_docs_url()
         self.plugins = load_plugins()
         self.resolver = SettingsResolver(self.plugins, _workspace_root(params))
         for error in self.plugins.errors:
@@ -114,7 +117,7 @@ class MfalintLanguageServer(LanguageServer):
             __version__,
             len(self.plugins.rules),
             self.encoding,
-            self.docs_base_url or "(none)",
+            self.docs_base_url or f"{cache_dir() / 'rules'} (generated)",
         )
 
     async def watch_config_files(self) -> None:
@@ -164,12 +167,31 @@ class MfalintLanguageServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def docs_url(self, code: str) -> str | None:
-        """Return the documentation page of a built-in rule, or None."""
-        if not self.docs_base_url or self.plugins is None:
+        """Return the address of a rule's documentation page, or None.
+
+        With ``docsUrl`` set, built-in rules link to ``docsUrl/CODE.md`` and
+        plugin rules to nothing. Otherwise every documented rule links to a
+        page generated from its own documentation in mfalint's cache folder,
+        so an installed mfalint needs no network to show it.
+        """
+        if self.plugins is None:
             return None
-        if self.plugins.rule_plugins.get(code) != _BUILTIN_RULES:
+        if self.docs_base_url:
+            if self.plugins.rule_plugins.get(code) != _BUILTIN_RULES:
+                return None
+            return f"{self.docs_base_url.rstrip('/')}/{code}.md"
+        if code not in self._rule_pages:
+            self._rule_pages[code] = self._write_rule_page(code)
+        return self._rule_pages[code]
+
+    def _write_rule_page(self, code: str) -> str | None:
+        rule = self.plugins.rules.get(code) if self.plugins is not None else None
+        if rule is None or not isinstance(getattr(rule, "docs", None), RuleDocs):
             return None
-        return f"{self.docs_base_url.rstrip('/')}/{code}.md"
+        path = cache_dir() / "rules" / f"{code}.md"
+        if not write_cache_file(path, render_rule_markdown(rule).encode("utf-8")):
+            return None
+        return path.as_uri()
 
     # -- documents -------------------------------------------------------------
 
@@ -277,12 +299,6 @@ def _workspace_root(params: types.InitializeParams) -> Path | None:
         uri = from_fs_path(params.root_path)
     path = to_fs_path(uri) if uri else None
     return Path(path) if path else None
-
-
-def _local_docs_url() -> str | None:
-    """Return a file URL of docs/rules/ when mfalint runs from a source checkout, else None."""
-    folder = Path(__file__).resolve().parent.parent / "docs" / "rules"
-    return folder.as_uri() if folder.is_dir() else None
 
 
 # -------------------------------------------------------------------------
@@ -394,7 +410,7 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--docs-url",
         metavar="URL",
         help="base URL of the rule pages, so a diagnostic of rule CODE links to URL/CODE.md "
-        "(default: the docs/rules folder of a source checkout, if there is one)",
+        "(default: pages generated from each rule's documentation in mfalint's cache folder)",
     )
     parser.add_argument(
         "--stdio",

@@ -97,10 +97,10 @@ class SelfServiceNotScoped(Rule):
                 actions = {action for action in CREDENTIAL_ACTIONS if _names(statement, action)}
                 if actions:
                     named[id(statement)] = actions
-        wanted = set().union(*named.values())
+        needed = set().union(*named.values())
         by_statement: dict[int, tuple[object, list[str]]] = {}
         for action in CREDENTIAL_ACTIONS:
-            if action not in wanted:
+            if action not in needed:
                 continue
             decision = decide_in(policies, action, OTHER_USER_ARN, "console-mfa")
             if decision.allowed is not True:

@@ -1042,7 +1042,7 @@ def policy_file(tmp_path: Path, monkeypatch) -> Path:
 
 
 def test_documents_with_fixes_are_freed(tmp_path, monkeypatch):
-    """Fix edits are cached per document; the cache must not keep a linted document alive.
+    """Fix edits are cached per document, and the cache must not keep a linted document alive.
 
     A run over many files keeps only findings, so every document must be
     freed once its file is checked, or memory grows with the number of files.

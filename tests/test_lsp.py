@@ -125,9 +125,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lsp-workspace")
 
 
+def cache_folder(plugin_site: Path) -> Path:
+    return plugin_site.parent / f"{plugin_site.name}-cache"
+
+
 def server_config(plugin_site: Path, client_factory=make_test_lsp_client) -> ClientServerConfig:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugin_site), env.get("PYTHONPATH")]))
+    # Generated rule pages go to a cache folder of the test run, not the user's.
+    env["MFALINT_CACHE_DIR"] = str(cache_folder(plugin_site))
     return ClientServerConfig(
         server_command=[sys.executable, "-m", "mfalint.lsp"], server_env=env, client_factory=client_factory
     )
@@ -377,21 +383,34 @@ async def test_sample_reports_mfa001_at_exact_range(client, encoding, tmp_path):
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_diagnostic_links_rule_page(client, encoding, tmp_path):
+async def test_diagnostic_links_rule_page(client, encoding, plugin_site, tmp_path):
     path = tmp_path / "force-mfa.json"
     diagnostic = only(await open_document(client, path, SAMPLE_TEXT, "json"), "MFA001")
-    expected = f"{CONFIGURED_DOCS_URL}/MFA001.md" if encoding == "utf-8" else (CHECKOUT_DOCS / "MFA001.md").as_uri()
     assert diagnostic.code_description is not None
-    assert diagnostic.code_description.href == expected
+    if encoding == "utf-8":
+        assert diagnostic.code_description.href == f"{CONFIGURED_DOCS_URL}/MFA001.md"
+    else:
+        # Without docsUrl the page is generated from the rule's documentation,
+        # so it is the same text as the rule's page in docs/rules.
+        assert diagnostic.code_description.href == (cache_folder(plugin_site) / "rules" / "MFA001.md").as_uri()
+        page = cache_folder(plugin_site) / "rules" / "MFA001.md"
+        assert page.read_text(encoding="utf-8") == (CHECKOUT_DOCS / "MFA001.md").read_text(encoding="utf-8")
     await close_document(client, path)
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_plugin_rule_has_no_rule_page(client, tmp_path):
+async def test_plugin_rule_page(client, encoding, plugin_site, tmp_path):
+    """docsUrl covers the built-in rules only, but generated pages cover every documented rule."""
     path = tmp_path / "needs-fix.json"
     text = CLEAN_TEXT.replace('"AllowViewAccountInfo"', '"NeedsFix"')
     diagnostic = only(await open_document(client, path, text, "json"), "LSPT001")
-    assert diagnostic.code_description is None
+    if encoding == "utf-8":
+        assert diagnostic.code_description is None
+    else:
+        page = cache_folder(plugin_site) / "rules" / "LSPT001.md"
+        assert diagnostic.code_description is not None
+        assert diagnostic.code_description.href == page.as_uri()
+        assert page.read_text(encoding="utf-8").startswith("# LSPT001 sid-needs-fix\n")
     assert diagnostic.severity == types.DiagnosticSeverity.Information
     await close_document(client, path)
 

@@ -10,12 +10,12 @@ the project's 2-core machine, while the pickle loaded in about 10 to 20 ms.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from mfalint.cache import cache_dir, write_cache_file
 
 LOG = logging.getLogger(__name__)
 
@@ -49,14 +49,6 @@ class Universe:
     index: dict[str, int]  # "service:name" lower-case -> position
     service_ranges: dict[str, tuple[int, int]]  # service -> [first, last) positions
     arn_templates: dict[tuple[str, str], str]  # (service, resource type) -> ARN template
-
-
-def _cache_dir() -> Path:
-    configured = os.environ.get("MFALINT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mfalint"
 
 
 class ActionCatalog:
@@ -135,7 +127,7 @@ class ActionCatalog:
         return self._universe
 
     def _cache_path(self) -> Path:
-        return _cache_dir() / f"catalog-{self.data_version}-{_CACHE_FORMAT}.pickle"
+        return cache_dir() / f"catalog-{self.data_version}-{_CACHE_FORMAT}.pickle"
 
     def _load_cached_universe(self) -> Universe | None:
         path = self._cache_path()
@@ -168,14 +160,7 @@ class ActionCatalog:
         return universe
 
     def _write_cache(self, universe: Universe) -> None:
-        path = self._cache_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-                pickle.dump(universe, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(handle.name, path)
-        except OSError as error:
-            LOG.debug("could not write the catalog cache %s: %s", path, error)
+        write_cache_file(self._cache_path(), pickle.dumps(universe, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @lru_cache(maxsize=1)

@@ -508,8 +508,8 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
             group_ids = _candidate_groups(index, statement, actions)
             arn_services = _arn_services(index, [pattern for _text, pattern in compiled])
             if arn_services is not None:
-                # A sample ARN of another service matches none of the patterns:
-                # no group of it needs trying, and under NotResource all of it matches.
+                # No pattern matches a sample ARN of another service. Such groups
+                # need no trying, and under NotResource they match as a whole.
                 tried = index.always_tried.union(*(index.groups_by_arn_service[name] for name in arn_services))
                 group_ids = [group_id for group_id in group_ids if group_id in tried]
                 if negated:
@@ -569,7 +569,7 @@ def _resource_patterns(statement: Statement) -> tuple[list[str] | None, bool]:
 
 
 def _arn_services(index: _Index, patterns: list[ArnPattern]) -> set[str] | None:
-    """Return the ARN service segments of the samples the patterns can match; None for any."""
+    """Return the ARN service segments of the samples the patterns can match, or None when one matches any ARN."""
     services: set[str] = set()
     for pattern in patterns:
         if pattern.match_all:

@@ -137,7 +137,7 @@ def action_regex(pattern: str) -> re.Pattern[str] | None:
 class ActionMatcher:
     """A list of action patterns (a statement's Action or NotAction), compiled together.
 
-    Plain ASCII names are compared in lower case through a set; wildcard
+    Plain ASCII names are compared in lower case through a set. Wildcard
     patterns and any other text go into one regular expression.
     """
 

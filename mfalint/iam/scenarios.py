@@ -54,7 +54,7 @@ class RequestContext:
     absent: frozenset[str] = frozenset()
     complete: bool = True
     # Resource patterns with their variables substituted from this context,
-    # keyed on the pattern's text; filled by the evaluator.
+    # keyed on the pattern's text. The evaluator fills it.
     patterns: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -47,7 +47,7 @@ class _Builder:
         start_row, start_byte = ts_node.start_point
         end_row, end_byte = ts_node.end_point
         if self.ascii:
-            # Byte columns are character columns; skip the conversion.
+            # In ASCII text, byte columns are character columns, so no conversion is needed.
             return Span(Position(start_row + 1, start_byte + 1), Position(end_row + 1, end_byte + 1))
         return Span(self.lines.position_of_point(start_row, start_byte), self.lines.position_of_point(end_row, end_byte))
 
