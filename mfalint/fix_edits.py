@@ -239,6 +239,54 @@ class SourceEditor:
             return None
         return self._edit(start, end, rendered)
 
+    def replace_string_tail(self, node: Node, marker: str, tail: str) -> Edit | None:
+        """Replace what follows the last ``marker`` in a Terraform string with ``tail``.
+
+        It serves strings that ``replace_scalar`` rejects because an
+        interpolation comes before the marker, such as
+        ``"arn:aws:iam::${var.account_id}:mfa/&{aws:username}"``. The text
+        after the marker must read as the end of the node's value, so only
+        literal text and escaped policy variables are replaced. Returns None
+        otherwise, and for JSON and YAML strings.
+        """
+        if not isinstance(node, ScalarNode) or not isinstance(node.value, str) or self._under_duplicate_key(node):
+            return None
+        syntax = self.syntax_of(node)
+        if syntax not in ("hcl", "heredoc"):
+            return None
+        start, end = self._value_start(node), self._offset(node.span.end)
+        source = self.text[start:end]
+        marker_at = source.rfind(marker)
+        value_at = node.value.rfind(marker)
+        if len(source) < 2 or source[0] != '"' or source[-1] != '"' or marker_at < 1 or value_at == -1:
+            return None
+        old_tail = '"' + source[marker_at + len(marker) : -1] + '"'
+        expected = node.value[value_at + len(marker) :]
+        if syntax == "hcl":
+            read = _read_hcl_literal(old_tail)
+            if read is None or not isinstance(read[0], str):
+                return None
+            if read[0] == expected:
+                escape = "$${"
+            elif read[0].replace("&{", "${") == expected:
+                escape = "&{"  # aws_iam_policy_document's escape of a policy variable
+            else:
+                return None
+            rendered = _render_hcl_string(tail, escape)
+        else:
+            if any(match.group(0) in ("${", "%{") for match in _HEREDOC_TOKEN.finditer(old_tail)):
+                return None
+            try:
+                if json.loads(decode_heredoc(old_tail)) != expected:
+                    return None
+            except ValueError:
+                return None
+            rendered = _render_heredoc_json(tail)
+        tail_start = start + marker_at + len(marker)
+        if rendered == old_tail:
+            return None
+        return self._edit(tail_start, end - 1, rendered[1:-1])
+
     def rename_key(self, key: Node, name: str) -> Edit | None:
         """Rename a mapping key, keeping its quotes."""
         return self.replace_scalar(key, name)

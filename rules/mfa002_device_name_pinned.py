@@ -95,7 +95,8 @@ class DeviceNamePinned(Rule):
             # A second pinned ARN that widens to the same one stays: it is then redundant, not wrong.
             if widened == value.text or widened in changes:
                 continue
-            edit = editor.replace_scalar(value.node, widened)
+            # A Terraform string with an interpolation before "mfa/" keeps it.
+            edit = editor.replace_scalar(value.node, widened) or editor.replace_string_tail(value.node, DEVICE_PATH, "*")
             if edit is None:
                 return None
             edits.append(edit)

@@ -341,7 +341,70 @@ HEREDOC_CASES = [
     ),
 ]
 
-CASES = [pytest.param(case, id=case.id) for case in DOCUMENT_CASES + ENCODED_CASES + HEREDOC_CASES]
+
+
+# -- strings with an interpolation before the device name --------------------------
+
+_INTERPOLATED_DEVICE = """data "aws_iam_policy_document" "device" {
+  statement {
+    actions   = ["iam:CreateVirtualMFADevice"]
+    resources = ["arn:aws:iam::${var.account_id}:mfa/&{aws:username}"]
+  }
+}
+"""
+
+_HEREDOC_INTERPOLATED_DEVICE = """resource "aws_iam_policy" "device" {
+  policy = <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "iam:CreateVirtualMFADevice",
+      "Resource": "arn:aws:iam::${var.account_id}:mfa/$${aws:username}"
+    }
+  ]
+}
+EOF
+}
+"""
+
+_ENCODED_INTERPOLATED_DEVICE = """resource "aws_iam_policy" "device" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "iam:CreateVirtualMFADevice"
+      Resource = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:mfa/$${aws:username}"
+    }]
+  })
+}
+"""
+
+INTERPOLATED_CASES = [
+    Case(
+        "document-interpolated-device",
+        "MFA002",
+        _INTERPOLATED_DEVICE,
+        replaced(_INTERPOLATED_DEVICE, ("mfa/&{aws:username}", "mfa/*")),
+    ),
+    Case(
+        "heredoc-interpolated-device",
+        "MFA002",
+        _HEREDOC_INTERPOLATED_DEVICE,
+        replaced(_HEREDOC_INTERPOLATED_DEVICE, ("mfa/$${aws:username}", "mfa/*")),
+    ),
+    Case(
+        "jsonencode-interpolated-device",
+        "MFA002",
+        _ENCODED_INTERPOLATED_DEVICE,
+        replaced(_ENCODED_INTERPOLATED_DEVICE, ("mfa/$${aws:username}", "mfa/*")),
+    ),
+]
+
+CASES = [
+    pytest.param(case, id=case.id) for case in DOCUMENT_CASES + ENCODED_CASES + HEREDOC_CASES + INTERPOLATED_CASES
+]
 
 
 class TestTerraformCases:
@@ -373,30 +436,6 @@ class TestTerraformCases:
 
 # -- values that must not be edited ------------------------------------------------
 
-_INTERPOLATED_DEVICE = """data "aws_iam_policy_document" "device" {
-  statement {
-    actions   = ["iam:CreateVirtualMFADevice"]
-    resources = ["arn:aws:iam::${var.account_id}:mfa/&{aws:username}"]
-  }
-}
-"""
-
-_HEREDOC_INTERPOLATED_DEVICE = """resource "aws_iam_policy" "device" {
-  policy = <<EOF
-{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Action": "iam:CreateVirtualMFADevice",
-      "Resource": "arn:aws:iam::${var.account_id}:mfa/$${aws:username}"
-    }
-  ]
-}
-EOF
-}
-"""
-
 _QUOTED_JSON = r"""resource "aws_iam_policy" "quoted" {
   policy = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Deny\", \"NotAction\": \"iam:EnableMFADevice\", \"Resource\": \"*\", \"Condition\": {\"Bool\": {\"aws:MultiFactorAuthPresent\": \"false\"}}}]}"
 }
@@ -426,8 +465,6 @@ class TestTerraformNoEdit:
     @pytest.mark.parametrize(
         "text, code",
         [
-            pytest.param(_INTERPOLATED_DEVICE, "MFA002", id="document-interpolation"),
-            pytest.param(_HEREDOC_INTERPOLATED_DEVICE, "MFA002", id="heredoc-interpolation"),
             pytest.param(_QUOTED_JSON, "MFA001", id="quoted-json-not-action"),
             pytest.param(_QUOTED_JSON, "MFA003", id="quoted-json-bool"),
         ],
@@ -437,8 +474,12 @@ class TestTerraformNoEdit:
         assert findings
         assert all(finding.fix is None for finding in findings)
 
-    def test_interpolation_text_unchanged(self):
-        assert fix_text(LINTER, _INTERPOLATED_DEVICE, "main.tf").fixed == _INTERPOLATED_DEVICE
+    def test_interpolation_in_device_name_kept(self):
+        """Only literal text and escaped policy variables after "mfa/" are replaced."""
+        text = _INTERPOLATED_DEVICE.replace("mfa/&{aws:username}", "mfa/&{aws:username}${var.suffix}")
+        document, policies = _loaded(text)
+        node = policies[0].statements[0].node.get("Resource").items[0]
+        assert editor_for(document).replace_string_tail(node, ":mfa/", "*") is None
 
     def test_file_policy_not_edited(self, tmp_path):
         (tmp_path / "force-mfa.json").write_text(_FILE_JSON)
