@@ -75,8 +75,9 @@ def terraform_statement(node: MappingNode) -> MappingNode:
 
     The result reuses the original value nodes, so positions still point into
     the file that was read. ``condition`` blocks (``test``, ``variable``,
-    ``values``) become a Condition mapping whose operator and key nodes are the
-    ``test`` and ``variable`` values. Terraform's default effect is Allow.
+    ``values``) become a Condition mapping with one operator pair per block,
+    whose operator and key nodes are the ``test`` and ``variable`` values.
+    Terraform's default effect is Allow.
     """
     pairs: list[tuple[ScalarNode, Node]] = []
     for key_node, value in node.pairs:
@@ -94,20 +95,18 @@ def terraform_statement(node: MappingNode) -> MappingNode:
         blocks = condition.items
     elif condition is not None:
         blocks = [condition]
-    operators: dict[str, tuple[ScalarNode, MappingNode]] = {}
+    # One operator pair per block, even when two blocks share a test. Each test
+    # then keeps its own node, so renaming one block's test changes that block only.
+    operators: list[tuple[ScalarNode, Node]] = []
     for block in blocks:
         if not isinstance(block, MappingNode):
             continue
         test, variable, values = block.get("test"), block.get("variable"), block.get("values")
         if not isinstance(test, ScalarNode) or not isinstance(variable, ScalarNode) or values is None:
             continue
-        operator = operators.get(str(test.value))
-        if operator is None:
-            operator = (test, MappingNode(block.span, block.path))
-            operators[str(test.value)] = operator
-        operator[1].pairs.append((variable, values))
+        operators.append((test, MappingNode(block.span, block.path, pairs=[(variable, values)])))
     if operators and condition is not None:
-        mapping = MappingNode(condition.span, condition.path, pairs=list(operators.values()))
+        mapping = MappingNode(condition.span, condition.path, pairs=operators)
         pairs.append((ScalarNode(condition.span, condition.path, value="Condition"), mapping))
     return MappingNode(node.span, node.path, pairs=pairs)
 

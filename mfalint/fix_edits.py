@@ -93,7 +93,8 @@ def rename_condition_operator(document: Document, statement: Statement, conditio
 
     Returns None when the rename would change more than this test: the
     operator's block tests other keys too, or the Condition already has a
-    block under the new name (the two would become duplicate keys). A set
+    block under the new name (the two would become duplicate keys), except
+    for the separate condition blocks of an aws_iam_policy_document. A set
     qualifier (``ForAnyValue:``) is left for the rules that report it.
     """
     block = statement.node.get("Condition")
@@ -102,13 +103,13 @@ def rename_condition_operator(document: Document, statement: Statement, conditio
     tests = next((value for key, value in block.pairs if key is condition.operator_node), None)
     if not isinstance(tests, MappingNode) or len(tests.pairs) != 1:
         return None
-    if any(str(key.value).lower() == operator.lower() for key, _ in block.pairs):
+    editor = editor_for(document)
+    # The ``test`` of an aws_iam_policy_document condition block is a value, not
+    # a key, and other blocks under the new name are separate blocks.
+    block_test = editor.syntax_of(condition.operator_node) == "hcl" and not editor.is_object_key(condition.operator_node)
+    if not block_test and any(str(key.value).lower() == operator.lower() for key, _ in block.pairs):
         return None
-    # NOTE: in an aws_iam_policy_document block, condition blocks with the same
-    # ``test`` share one operator here, and a block under the new name may be
-    # another condition block. Both cases get no fix, although renaming one
-    # block's ``test`` would change that test alone.
-    return editor_for(document).rename_key(condition.operator_node, operator)
+    return editor.rename_key(condition.operator_node, operator)
 
 
 def _same_value(loaded: object, value: object) -> bool:
@@ -524,11 +525,11 @@ class SourceEditor:
         """Render a string in place of an HCL literal: a bare key stays bare when the new name is an identifier."""
         source = self.text[self._value_start(node) : self._offset(node.span.end)]
         escape = self._hcl_variable_escape(node) or "$${"
-        if _HCL_IDENTIFIER.fullmatch(source) and _HCL_IDENTIFIER.fullmatch(value) and self._is_object_key(node):
+        if _HCL_IDENTIFIER.fullmatch(source) and _HCL_IDENTIFIER.fullmatch(value) and self.is_object_key(node):
             return value
         return _render_hcl_string(value, escape)
 
-    def _is_object_key(self, node: ScalarNode) -> bool:
+    def is_object_key(self, node: ScalarNode) -> bool:
         """Return True when the text after a node is a key separator (``=`` or ``:``) of an HCL object."""
         rest = self.text[self._offset(node.span.end) :].lstrip(" \t")
         return rest[:1] == ":" or (rest[:1] == "=" and rest[:2] != "==")

@@ -127,6 +127,28 @@ _DOCUMENT_TYPO = """data "aws_iam_policy_document" "read" {
 }
 """
 
+# Two condition blocks with the same test: only the MFA block's test changes.
+_DOCUMENT_SHARED_TEST = _DOCUMENT.replace(
+    '      test     = "BoolIfExists"\n      variable = "aws:MultiFactorAuthPresent"\n      values   = ["false"]\n    }\n',
+    '      test     = "Bool"\n      variable = "aws:MultiFactorAuthPresent"\n      values   = ["false"]\n    }\n'
+    '    condition {\n      test     = "Bool"\n      variable = "aws:ViaAWSService"\n      values   = ["false"]\n    }\n',
+)
+
+# Another block already uses the new test name, which is no conflict between blocks.
+_DOCUMENT_OTHER_BLOCK_NAMED = _DOCUMENT_SHARED_TEST.replace(
+    'test     = "Bool"\n      variable = "aws:ViaAWSService"', 'test     = "BoolIfExists"\n      variable = "aws:ViaAWSService"'
+)
+
+def _shared_test_fixed(text: str) -> str:
+    """Return a two-block document after its fixes: the reset actions added, the MFA block's test renamed."""
+    return replaced(
+        text,
+        ('      "iam:CreateVirtualMFADevice",\n', '      "iam:ChangePassword",\n      "iam:CreateVirtualMFADevice",\n'),
+        ('      "iam:GetUser",\n', '      "iam:GetAccountPasswordPolicy",\n      "iam:GetUser",\n'),
+        ('"Bool"\n      variable = "aws:MultiFactorAuthPresent"', '"BoolIfExists"\n      variable = "aws:MultiFactorAuthPresent"'),
+    )
+
+
 DOCUMENT_CASES = [
     Case("document-lines-trailing-comma", "MFA001", _DOCUMENT, _DOCUMENT_FIXED),
     Case("document-lines-crlf", "MFA001", crlf(_DOCUMENT), crlf(_DOCUMENT_FIXED)),
@@ -149,6 +171,13 @@ DOCUMENT_CASES = [
             ('"iam:ListMFADevices"]', '"iam:ListMFADevices", "iam:ChangePassword", "iam:GetAccountPasswordPolicy"]'),
             ('test     = "Bool"', 'test     = "BoolIfExists"'),
         ),
+    ),
+    Case("document-shared-test", "MFA003", _DOCUMENT_SHARED_TEST, _shared_test_fixed(_DOCUMENT_SHARED_TEST)),
+    Case(
+        "document-other-block-named",
+        "MFA003",
+        _DOCUMENT_OTHER_BLOCK_NAMED,
+        _shared_test_fixed(_DOCUMENT_OTHER_BLOCK_NAMED),
     ),
     Case(
         "document-test-bool-if-exists",
