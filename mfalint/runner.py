@@ -295,6 +295,9 @@ class Linter:
                     "raise max-file-size in the configuration to read it"
                 )
             text = decode_bytes(data)
+            if not text.strip():
+                # An empty YAML or Terraform file is valid, but empty standard input is a mistake.
+                raise LoadFailure("input is empty")
         except LoadFailure as failure:
             document = Document(path=path, text="", format="unknown")
             document.problems.append(Problem("IAM001", failure.span, failure.message))

@@ -438,7 +438,26 @@ def test_unreadable_file_iam001(searchable_tmp_path: Path) -> None:
     assert "MFA001" in [finding["code"] for finding in run.findings if finding["path"] == "good.json"]
 
 
+@pytest.mark.parametrize("name", ["outputs.tf", "values.yaml", "blank.yml"])
+def test_empty_valid_file_no_findings(name: str, tmp_path: Path) -> None:
+    """An empty Terraform or YAML file is valid, unlike an empty JSON file."""
+    (tmp_path / name).write_text("" if name != "blank.yml" else "  \n\n", encoding="utf-8")
+
+    run = run_cli(tmp_path, name)
+
+    assert "Traceback" not in run.stderr
+    assert run.status == 0
+    assert run.findings == []
+
+
 # -- standard input ------------------------------------------------------------
+
+
+def test_stdin_empty(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "-", "--stdin-filename", "main.tf", stdin=b"")
+
+    assert run.status == 1
+    assert [(finding["code"], finding["message"]) for finding in run.findings] == [("IAM001", "input is empty")]
 
 
 def test_stdin_policy(tmp_path: Path) -> None:

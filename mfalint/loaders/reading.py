@@ -113,6 +113,4 @@ def decode_bytes(data: bytes) -> str:
             f"invalid UTF-8: byte 0x{bad} cannot be decoded; save the file as UTF-8",
             Span(position, Position(position.line, position.column + 1)),
         ) from None
-    if not text.strip():
-        raise LoadFailure("file is empty")
     return text
