@@ -6,8 +6,9 @@ leaves unknown) and deny explicitly, compressed by service and access level.
 It also gives the verdict for each step a new IAM user takes to set up MFA.
 ``reachable`` evaluates every action of the catalog at once. ``decide`` then
 names the deciding statement for one representative action per group: the
-group's first action. Other actions of the group may be decided by other
-statements.
+group's first action, or for a group of most of the catalog (``*``), an
+action that no Action list names. Other actions of the group may be decided
+by other statements.
 
 Trust and resource policies are listed but not evaluated, because they do not
 govern the requests of the user they are attached to.
@@ -69,7 +70,7 @@ from typing import Any, Sequence
 
 from mfalint.config import Settings
 from mfalint.iam import SCENARIOS, Decision, Outcome, StatementRef, catalog, decide, evaluate_condition, reachable, sample_resources
-from mfalint.iam.evaluator import DEVICE_NAME, Reachability
+from mfalint.iam.evaluator import DEVICE_NAME, Reachability, pattern_mask
 from mfalint.iam.scenarios import DEFAULT_PRINCIPAL, Principal, RequestContext
 from mfalint.model import Policy, PolicyKind
 
@@ -501,6 +502,17 @@ def _group_order(group: _RawGroup) -> tuple[int, bool, str, int]:
     return (rank, service not in ("iam", "sts"), service, level_rank)
 
 
+def _named_mask(policies: Sequence[Policy]) -> int:
+    """Return the actions that some statement's Action list names with a pattern other than "*", as a bitset."""
+    mask = 0
+    for policy in policies:
+        for statement in policy.statements:
+            for text in statement.action_texts or ():
+                if text != "*":
+                    mask |= pattern_mask(text)
+    return mask
+
+
 def _summarize(
     mask: int,
     reach: Reachability,
@@ -517,8 +529,11 @@ def _summarize(
 
     if count * 2 > total:
         # Most of the catalog: show "*" and the actions outside the set.
+        # Actions that an Action list names are often granted by a narrower
+        # statement, so the example comes from the rest when it can.
         credentials, permissions = _rank_masks()
-        chosen = (mask & credentials) or (mask & permissions) or mask
+        bulk = (mask & ~_named_mask(policies)) or mask
+        chosen = (bulk & credentials) or (bulk & permissions) or bulk
         example = reach.names[(chosen & -chosen).bit_length() - 1]
         resource, explained = _decide_example(policies, example, verdict, context, principal)
         star = _group(_RawGroup("*", None, ("*",), count, example), resource, explained)
@@ -716,7 +731,8 @@ _LEGEND = (
     "  denied          an explicit Deny applies",
     "  not allowed     no statement allows it",
     "  may be allowed  it depends on condition keys that the scenario leaves unknown",
-    "Each action group names the statement that decides its first action.",
+    "Each action group names the statement that decides one sample action of it.",
+    "For '*', the sample is an action that no Action list names.",
 )
 
 

@@ -180,6 +180,18 @@ def test_admin_with_mfa_nothing_excluded(admin_with_mfa):
     assert admin_with_mfa.scenario("console-mfa").allowed.excluded == ()
 
 
+def test_star_group_names_broad_statement(tmp_path):
+    """A '*' group is credited to the statement that grants the bulk, not to a narrow one that also matches."""
+    path = write_policy(
+        tmp_path,
+        {"Sid": "AllButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        {"Sid": "ReadAccount", "Effect": "Allow", "Action": ["iam:GetAccount*", "iam:ListUsers"], "Resource": "*"},
+    )
+    star = explain_file(path).scenario("console-mfa").allowed.groups[0]
+    assert star.patterns == ("*",)
+    assert [info.sid for info in star.decided_by] == ["AllButIam"]
+
+
 def test_admin_without_mfa_not_allowed(admin_with_mfa):
     assert admin_with_mfa.scenario("console-no-mfa").step("change-password").verdict == NOT_ALLOWED
 

@@ -49,6 +49,7 @@ __all__ = [
     "statement_applies",
     "Reachability",
     "reachable",
+    "pattern_mask",
     "sample_resources",
     "DEVICE_NAME",
     "service_wide",
@@ -440,6 +441,11 @@ def _statement_action_mask(index: _Index, statement: Statement, phantoms: list[s
     if statement.not_actions is not None:
         return full & ~mask_of(statement.not_actions)
     return 0
+
+
+def pattern_mask(pattern: str) -> int:
+    """Return the catalog actions an action pattern matches, as a bitset over the positions of ``reachable``'s names."""
+    return _index(DEFAULT_PRINCIPAL).pattern_mask(pattern)
 
 
 def reachable(policies: Sequence[Policy], scenario_name: str, principal: Principal = DEFAULT_PRINCIPAL) -> Reachability:
