@@ -36,7 +36,8 @@ class InvalidElement(Rule):
             "Checks the shape of each policy: only `Version`, `Id` and `Statement` at the top; "
             "only the documented statement elements; `Effect` is `Allow` or `Deny`; exactly "
             "one of `Action` and `NotAction`; at most one of `Resource` and `NotResource`, and "
-            "one of them in an identity policy; strings or lists of strings where IAM expects "
+            "one of them in an identity policy; no `Principal` or `NotPrincipal` in an identity "
+            "policy or permissions boundary; strings or lists of strings where IAM expects "
             "them; and a `Condition` that maps operators to keys to values."
         ),
         why=(
@@ -104,6 +105,15 @@ class InvalidElement(Rule):
                 and not misspelt & {"Resource", "NotResource"}
             ):
                 yield node, f"{statement.label} has no 'Resource'; an identity policy statement needs \"Resource\" (use \"*\" for all)"
+
+            if policy.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY):
+                for element in ("Principal", "NotPrincipal"):
+                    key_node = node.key_node(element)
+                    if key_node is not None:
+                        yield key_node, (
+                            f"'{element}' is not allowed in an identity policy, because the policy applies to the "
+                            "user, group or role it is attached to; IAM rejects the policy, so remove the element"
+                        )
 
             for key in ("Action", "NotAction", "Resource", "NotResource"):
                 yield from self._string_list(node, key)
