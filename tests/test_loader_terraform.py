@@ -294,6 +294,13 @@ def test_resource_document_message(lint):
     assert "is a data source, not a resource" in lint(TERRAFORM / "invalid" / "resource-document.tf")[0].message
 
 
+def test_resource_document_still_checked(lint):
+    """The statements of a policy document declared as a resource are checked as if it were the data source."""
+    findings = lint(TERRAFORM / "invalid" / "resource-document.tf")
+    assert "MFA006" in codes(findings)
+    assert codes(findings).count("IAM001") == 1
+
+
 @pytest.mark.parametrize(
     "text",
     [

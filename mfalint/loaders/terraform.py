@@ -36,7 +36,7 @@ from mfalint.loaders.reading import DEFAULT_LIMITS, Limits, LoadFailure
 from mfalint.loaders.terraform_hcl import Block, HclReader, Reference, parse_hcl
 from mfalint.loaders.terraform_policies import DocumentSource, policy_document, policy_source, prune_policy
 from mfalint.model import Policy, PolicyKind
-from mfalint.nodes import MappingNode, ScalarNode
+from mfalint.nodes import MappingNode, ScalarNode, format_jsonpath
 
 if TYPE_CHECKING:
     from mfalint.context import Workspace
@@ -101,10 +101,10 @@ class TerraformLoader:
             if tree.root_node.has_error:
                 raise reader.first_error(tree.root_node)
             blocks = reader.blocks(tree.root_node)
-            _reject_resource_documents(blocks)
         except LoadFailure as failure:
             document.problems.append(Problem("IAM001", failure.span, failure.message))
             return document
+        document.problems.extend(_resource_documents(blocks))
         document.facts["terraform"] = ModuleFile(reader, tree, blocks)
         return document
 
@@ -124,16 +124,24 @@ class TerraformLoader:
         return link_module(documents)
 
 
-def _reject_resource_documents(blocks: list[Block]) -> None:
+def _resource_documents(blocks: list[Block]) -> list[Problem]:
+    """Report each aws_iam_policy_document declared as a resource, which Terraform rejects.
+
+    The block is still read as the data source it was meant to be, so its
+    statements are checked too.
+    """
+    problems = []
     for block in blocks:
         if block.type == "resource" and block.labels and block.labels[0] == POLICY_DOCUMENT:
             name = block.labels[1] if len(block.labels) > 1 else "NAME"
-            raise LoadFailure(
+            message = (
                 f"'{POLICY_DOCUMENT}' is a data source, not a resource, so Terraform rejects this file; "
                 f"declare it as data \"{POLICY_DOCUMENT}\" \"{name}\" and refer to it as "
-                f"data.{POLICY_DOCUMENT}.{name}.json",
-                block.header,
+                f"data.{POLICY_DOCUMENT}.{name}.json"
             )
+            # A JSONPath below the root keeps the rest of the file readable.
+            problems.append(Problem("IAM001", block.header, message, format_jsonpath(("resource", POLICY_DOCUMENT, name))))
+    return problems
 
 
 def _extract(document: Document, module_file: ModuleFile) -> list[Policy]:
@@ -143,7 +151,7 @@ def _extract(document: Document, module_file: ModuleFile) -> list[Policy]:
         address = block.address
         if address is None:
             continue
-        if block.type == "data" and block.labels[0] == POLICY_DOCUMENT:
+        if block.type in ("data", "resource") and block.labels[0] == POLICY_DOCUMENT:
             source = policy_document(reader, block)
             root = prune_policy(source.root)
             if root is None:
