@@ -10,7 +10,7 @@ import fnmatch
 import logging
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -137,6 +137,16 @@ def discover(
             yield path
 
 
+def _hint_template(document: Document) -> None:
+    """Add to a named template's parse error that the rendered output is what to lint."""
+    document.problems[:] = [
+        replace(problem, message=f"{problem.message} (this is a template file, so lint its rendered output instead)")
+        if problem.code == "IAM001" and problem.jsonpath == "$"
+        else problem
+        for problem in document.problems
+    ]
+
+
 # Words that appear in every policy or template. A file that cannot be parsed
 # and contains none of them is taken for some other JSON or YAML file.
 _POLICY_WORDS = (
@@ -230,6 +240,7 @@ class Linter:
         for group in sorted(self._link_groups(files), key=len, reverse=True):
             min(chunks, key=len).extend(group)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        LOG.info("linting %d files in %d worker processes (%s)", len(files), jobs, method)
         result = RunResult()
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
             for part in pool.map(_lint_chunk, [(self.settings, chunk) for chunk in chunks if chunk]):
@@ -342,6 +353,8 @@ class Linter:
             document.problems.append(Problem("IAM001", failure.span, failure.message))
             return _Loaded(shown, document=document)
         item = self._load_text(self.loader_for(path, text), text, shown)
+        if item.document is not None and path.lower().endswith(TEMPLATE_SUFFIXES):
+            _hint_template(item.document)
         item.text = text
         item.folder = os.path.dirname(os.path.abspath(path))
         return item

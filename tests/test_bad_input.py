@@ -450,6 +450,16 @@ def test_empty_valid_file_no_findings(name: str, tmp_path: Path) -> None:
     assert run.findings == []
 
 
+def test_named_template_hint(tmp_path: Path) -> None:
+    """A template named on the command line is read, and its parse error says to lint the rendered output."""
+    (tmp_path / "policy.json.erb").write_text('{\n  "Statement": <%= statements %>\n}\n', encoding="utf-8")
+
+    run = run_cli(tmp_path, "policy.json.erb")
+
+    assert [finding["code"] for finding in run.findings] == ["IAM001"]
+    assert "lint its rendered output" in run.findings[0]["message"]
+
+
 # -- standard input ------------------------------------------------------------
 
 
