@@ -351,6 +351,12 @@ def _run(
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command; an unexpected exception becomes a one-line error and exit status 2."""
+    # Loading a file creates many small objects that die young. With the
+    # default threshold of 700 allocations, the youngest generation was
+    # collected so often that `--jobs 1` on 2,000 policies took 3.3 s instead
+    # of 2.95 s. A threshold of 10,000 still collects cycles and added about
+    # 1 MB to the peak memory of that run.
+    gc.set_threshold(10_000, 10, 10)
     try:
         cli.main(args=argv, prog_name="mfalint", standalone_mode=True)
     except SystemExit:

@@ -401,7 +401,7 @@ class Linter:
             return []
         if (
             not document.readable
-            and document.text
+            and document.format != "unknown"  # undecodable standard input is always reported
             and self.settings.report_unparsable == "policy-like"
             and not looks_like_policy(document.text)
         ):

@@ -295,6 +295,11 @@ class TestPreCommitOptions:
         (work / "blob.json").write_bytes(b"\x00\x01\x02")
         assert run("--report-unparsable", "policy-like", "blob.json", cwd=work).stdout == ""
 
+    def test_policy_like_skips_empty_json(self, work):
+        (work / "package.json").write_bytes(b"")
+        result = run("--report-unparsable", "policy-like", "package.json", cwd=work)
+        assert (result.returncode, result.stdout) == (0, "")
+
     def test_all_reports_other_json(self, work):
         (work / "tsconfig.json").write_text('{\n  // comment\n  "compilerOptions": {}\n}\n', encoding="utf-8")
         assert run("tsconfig.json", cwd=work).returncode == 1
