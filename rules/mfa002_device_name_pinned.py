@@ -72,7 +72,7 @@ class DeviceNamePinned(Rule):
                     ref.statement.resource_node,
                     f"'{CREATE_DEVICE}' is allowed only on {shown}, so a device the user names any other way, "
                     "or a second device, is refused; users name their own devices since November 2022, "
-                    "so allow 'arn:aws:iam::*:mfa/*'",
+                    "so end the device ARN in 'mfa/*' to allow any name",
                     fix=self._fix(context, ref.statement),
                 )
             return

@@ -110,10 +110,14 @@ class MfaRemovableWithoutMfa(Rule):
                             if regex is None or not regex.fullmatch(action) or id(value.node) in reported:
                                 continue
                             reported.add(id(value.node))
+                            if value.text.lower() == action.lower():
+                                exempted = f"'{value.text}' is exempt"
+                            else:
+                                exempted = f"'{value.text}' exempts '{action}'"
                             yield context.finding(
                                 self,
                                 value.node,
-                                f"'{value.text}' exempts '{action}' from the MFA deny in {statement.label}, so it "
+                                f"{exempted} from the MFA deny in {statement.label}, so it "
                                 f"works without MFA and {consequence}; remove it from NotAction",
                                 severity=severity,
                             )
