@@ -23,7 +23,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from mfalint.iam.catalog import Universe, catalog
 from mfalint.iam.conditions import Tri, evaluate_conditions
@@ -286,7 +286,7 @@ class _Index:
     always_tried_mask: int = 0
     real_sample: list[int] = field(default_factory=list)  # real_sample[j]: actions whose sample j is an ARN
     pattern_masks: dict[str, int] = field(default_factory=dict)
-    segment_services: dict[Any, frozenset[str]] = field(default_factory=dict)
+    segment_services: dict[re.Pattern[str], frozenset[str]] = field(default_factory=dict)
 
     def services_matching(self, segment: re.Pattern[str]) -> frozenset[str]:
         """Return the ARN service segments of the samples that ``segment`` matches."""
