@@ -453,3 +453,50 @@ def test_fixed_version_names_password_policy(lint):
 
 def test_trust_heredoc_with_interpolation_clean(lint):
     assert lint(CORPUS / "ccs-developers" / "developers.tf") == []
+
+
+# -- dynamic statements switched by a boolean variable ----------------------------
+
+_SWITCHED_DENY = """data "aws_iam_policy_document" "force_mfa" {
+  statement {
+    sid       = "AllowOwnDevice"
+    actions   = ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice"]
+    resources = ["arn:aws:iam::*:mfa/*", "arn:aws:iam::*:user/&{aws:username}"]
+  }
+
+  dynamic "statement" {
+    for_each = %s
+    content {
+      sid         = "DenyWithoutMFA"
+      effect      = "Deny"
+      not_actions = ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices"]
+      resources   = ["*"]
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:MultiFactorAuthPresent"
+        values   = ["false"]
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("for_each", "default", "deny_kept"),
+    [
+        ("var.enforce ? [1] : []", "false", False),
+        ("var.enforce ? [1] : []", "true", True),
+        ("var.enforce ? [1] : []", None, True),
+        ("!var.enforce ? [] : [1]", "false", False),
+        ("var.enforce ? [] : [1]", "false", True),
+    ],
+)
+def test_dynamic_statement_follows_default(lint, tmp_path, for_each, default, deny_kept):
+    """A dynamic statement switched off by its variable's default is left out, but an unknown default keeps it."""
+    (tmp_path / "main.tf").write_text(_SWITCHED_DENY % for_each, encoding="utf-8")
+    if default is not None:
+        (tmp_path / "variables.tf").write_text(f'variable "enforce" {{\n  default = {default}\n}}\n', encoding="utf-8")
+    found = codes(lint(tmp_path, password_reset="required"))
+    assert ("MFA001" in found) is deny_kept
+    assert ("MFA006" in found) is not deny_kept
