@@ -137,6 +137,29 @@ def discover(
             yield path
 
 
+def _policy_sets(policies: list[Policy], workspace: Workspace | None) -> list[list[Policy]]:
+    """Split a file's policies into the sets that apply together, one per distinct user.
+
+    The workspace may place the policies on IAM users, as in an account dump,
+    a plan or a Terraform module. Then each user's policies of this file,
+    their own and their groups', form one set, and the policies that no user
+    has form one more. Otherwise all policies are one set.
+    """
+    if workspace is None or not policies:
+        return [policies]
+    positions = {id(policy): index for index, policy in enumerate(policies)}
+    sets: dict[tuple[int, ...], list[Policy]] = {}
+    for user in workspace.users():
+        held = sorted({positions[id(policy)] for policy in workspace.policy_set(user) if id(policy) in positions})
+        if held:
+            sets.setdefault(tuple(held), [policies[index] for index in held])
+    if not sets:
+        return [policies]
+    placed = {index for key in sets for index in key}
+    rest = [policy for index, policy in enumerate(policies) if index not in placed]
+    return [*sets.values(), *([rest] if rest else [])]
+
+
 def _hint_template(document: Document) -> None:
     """Add to a named template's parse error that the rendered output is what to lint."""
     document.problems[:] = [
@@ -406,8 +429,16 @@ class Linter:
             and not looks_like_policy(document.text)
         ):
             return []
-        context = CheckContext(document=document, policies=policies, settings=self.settings, workspace=workspace)
-        findings = self._check(context)
+        findings: list[Finding] = []
+        seen: set[tuple[str, Span, str]] = set()
+        for policy_set in _policy_sets(policies, workspace):
+            context = CheckContext(document=document, policies=policy_set, settings=self.settings, workspace=workspace)
+            for finding in self._check(context):
+                # A statement in several users' sets is reported once.
+                key = (finding.code, finding.span, finding.jsonpath)
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(finding)
         for finding in findings:
             if "sid" not in finding.details:
                 sid = statement_sid(policies, finding)

@@ -269,3 +269,53 @@ def test_cli_reports_dump() -> None:
     assert result.returncode == 1
     # The sample pins devices to mfa/${aws:username} (MFA002) and blocks the reset (MFA001).
     assert [finding["code"] for finding in json.loads(result.stdout)] == ["MFA002", "MFA001"]
+
+
+def _two_group_dump() -> dict:
+    """Return a dump where group 'enforced' has an MFA deny and group 'contractors' has none."""
+    deny = {
+        "Sid": "DenyWithoutMFA",
+        "Effect": "Deny",
+        "NotAction": ["iam:ChangePassword", "iam:GetAccountPasswordPolicy", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice"],
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    }
+    admin = {
+        "Sid": "AdminWithMFA",
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+
+    def group(name: str, statement: dict) -> dict:
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        return {"GroupName": name, "Arn": f"{ACCOUNT}:group/{name}", "GroupPolicyList": [{"PolicyName": name, "PolicyDocument": document}]}
+
+    def user(name: str, group_name: str) -> dict:
+        return {"UserName": name, "Arn": f"{ACCOUNT}:user/{name}", "GroupList": [group_name]}
+
+    return {
+        "UserDetailList": [user("alice", "enforced"), user("carol", "contractors")],
+        "GroupDetailList": [group("enforced", deny), group("contractors", admin)],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
+
+
+def test_dump_evaluated_per_user(lint, tmp_path: Path) -> None:
+    """A deny that only alice's group has does not count for carol, whose group has none."""
+    path = tmp_path / "account.json"
+    path.write_text(json.dumps(_two_group_dump(), indent=2), encoding="utf-8")
+    findings = [finding for finding in lint(path) if finding.code == "MFA006"]
+    assert len(findings) == 1
+    assert "AdminWithMFA" in findings[0].message
+
+
+def test_dump_one_group_no_mfa006(lint, tmp_path: Path) -> None:
+    """When carol is in both groups, the deny applies to her too."""
+    dump = _two_group_dump()
+    dump["UserDetailList"][1]["GroupList"] = ["enforced", "contractors"]
+    path = tmp_path / "account.json"
+    path.write_text(json.dumps(dump, indent=2), encoding="utf-8")
+    assert "MFA006" not in codes(lint(path))
