@@ -8,7 +8,8 @@ It also gives the verdict for each step a new IAM user takes to set up MFA.
 names the deciding statement for one representative action per group: the
 group's first action, or for a group of most of the catalog (``*``), an
 action that no Action list names. Other actions of the group may be decided
-by other statements.
+by other statements. A ``*`` group also names each statement whose Action
+list names some of its actions and decides them.
 
 Trust and resource policies are listed but not evaluated, because they do not
 govern the requests of the user they are attached to.
@@ -36,7 +37,8 @@ JSON output (``report_to_json``), format version 1::
 
     SUMMARY = {"count", "groups": [GROUP], "except": [GROUP]}
     GROUP = {"service", "access_level", "count", "patterns", "example",
-             "decided_by", "depends_on", "unknown_keys", "reason"}
+             "decided_by", "depends_on", "unknown_keys", "reason",
+             "also_by": [{"statement": STATEMENT, "count", "actions"}]}
     STATEMENT = {"label", "sid", "effect", "path", "line", "column"}
 
 ``verdict`` is one of ``allowed``, ``may-be-allowed``, ``denied`` (an explicit
@@ -54,7 +56,9 @@ prefix, ``access_level`` the catalog's level (``List``, ``Read``, ``Write``,
 from the catalog) or null for a whole service. ``patterns`` are wildcards and
 action names that together match exactly the group's actions. ``example`` is
 ``{"action", "resource"}``, the request evaluated to find ``decided_by``, or
-null in ``except`` groups.
+null in ``except`` groups. ``also_by``, in a ``*`` group only, lists the
+other statements whose Action lists name some of the group's actions and
+decide them, with how many and the first few.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ import json
 import logging
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -202,6 +206,15 @@ class StatementInfo:
 
 
 @dataclass(frozen=True)
+class OtherStatement:
+    """A statement that names some actions of a ``*`` group and decides them, beside the group's own decider."""
+
+    statement: StatementInfo
+    count: int
+    actions: tuple[str, ...]  # the first few of them
+
+
+@dataclass(frozen=True)
 class ActionGroup:
     """Actions of one service and access level that share a verdict, with the statement that decides the first."""
 
@@ -215,6 +228,7 @@ class ActionGroup:
     depends_on: tuple[StatementInfo, ...] = ()
     unknown_keys: tuple[str, ...] = ()
     reason: str | None = None
+    also_by: tuple[OtherStatement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -513,6 +527,49 @@ def _named_mask(policies: Sequence[Policy]) -> int:
     return mask
 
 
+# Actions named per statement in a ``*`` group's "also by" lines.
+OTHER_ACTIONS_SHOWN = 3
+
+
+def _other_statements(
+    mask: int,
+    names: tuple[str, ...],
+    decided_by: tuple[StatementInfo, ...],
+    verdict: str,
+    policies: Sequence[Policy],
+    context: RequestContext,
+    principal: Principal,
+) -> tuple[OtherStatement, ...]:
+    """Return the statements other than ``decided_by`` whose Action lists name actions of a ``*`` group and decide them.
+
+    A statement counts when it decides the first action it names in the
+    group, which a narrow grant beside a broad one does.
+    """
+    others = []
+    for policy in policies:
+        for statement in policy.statements:
+            named = 0
+            for text in statement.action_texts or ():
+                if text != "*":
+                    named |= pattern_mask(text)
+            hits = named & mask
+            if not hits:
+                continue
+            info = StatementInfo.from_ref(StatementRef(policy, statement))
+            if info in decided_by:
+                continue
+            shown = []
+            rest = hits
+            while rest and len(shown) < OTHER_ACTIONS_SHOWN:
+                lowest = rest & -rest
+                shown.append(names[lowest.bit_length() - 1])
+                rest ^= lowest
+            _resource, explained = _decide_example(policies, shown[0], verdict, context, principal)
+            if info in explained.decided_by:
+                others.append(OtherStatement(info, hits.bit_count(), tuple(shown)))
+    return tuple(others)
+
+
 def _summarize(
     mask: int,
     reach: Reachability,
@@ -537,6 +594,8 @@ def _summarize(
         example = reach.names[(chosen & -chosen).bit_length() - 1]
         resource, explained = _decide_example(policies, example, verdict, context, principal)
         star = _group(_RawGroup("*", None, ("*",), count, example), resource, explained)
+        others = _other_statements(mask, reach.names, explained.decided_by, verdict, policies, context, principal)
+        star = replace(star, also_by=others)
         excluded = tuple(_group(raw) for raw in _raw_groups(full & ~mask, reach.names))
         return ActionSummary(count, (star,), excluded)
 
@@ -658,6 +717,10 @@ def _group_json(group: ActionGroup) -> dict[str, Any]:
         "depends_on": [_statement_json(info) for info in group.depends_on],
         "unknown_keys": list(group.unknown_keys),
         "reason": group.reason,
+        "also_by": [
+            {"statement": _statement_json(other.statement), "count": other.count, "actions": list(other.actions)}
+            for other in group.also_by
+        ],
     }
 
 
@@ -915,6 +978,11 @@ class _TextWriter:
     def decided_line(self, group: ActionGroup, verdict: str, lines: list[str]) -> None:
         phrases = self.decided_text(verdict, group.decided_by, group.depends_on, group.unknown_keys, group.reason, by="by")
         self.row("      ", phrases, lines)
+        for other in group.also_by:
+            actions = [f"{action}," for action in other.actions[:-1]] + [other.actions[-1]]
+            if other.count > len(other.actions):
+                actions += ["and", f"{other.count - len(other.actions):,}", "more"]
+            self.row("      ", ["also", "by", *self.statements([other.statement]), "for", *actions], lines)
 
     def render(self) -> str:
         self.header()

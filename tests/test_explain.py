@@ -192,6 +192,21 @@ def test_star_group_names_broad_statement(tmp_path):
     assert [info.sid for info in star.decided_by] == ["AllButIam"]
 
 
+def test_star_group_lists_narrow_grant(tmp_path):
+    """A narrow Allow beside a broad one is named under the '*' group, with the actions it decides."""
+    path = write_policy(
+        tmp_path,
+        {"Sid": "AllButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        {"Sid": "ReadPasswordPolicy", "Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
+        {"Sid": "ListUsersWithMFA", "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+    )
+    star = explain_file(path).scenario("console-no-mfa").allowed.groups[0]
+    assert [(other.statement.sid, other.count, other.actions) for other in star.also_by] == [
+        ("ReadPasswordPolicy", 1, ("iam:GetAccountPasswordPolicy",))
+    ]
+
+
 def test_admin_without_mfa_not_allowed(admin_with_mfa):
     assert admin_with_mfa.scenario("console-no-mfa").step("change-password").verdict == NOT_ALLOWED
 
@@ -264,7 +279,7 @@ def test_json_summary_keys(sample_json):
 
 
 def test_json_group_keys(sample_json):
-    keys = {"service", "access_level", "count", "patterns", "example", "decided_by", "depends_on", "unknown_keys", "reason"}
+    keys = {"service", "access_level", "count", "patterns", "example", "decided_by", "depends_on", "unknown_keys", "reason", "also_by"}
     assert set(sample_json["scenarios"][0]["allowed"]["groups"][0]) == keys
 
 
