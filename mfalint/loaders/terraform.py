@@ -36,7 +36,7 @@ from mfalint.loaders.reading import DEFAULT_LIMITS, Limits, LoadFailure
 from mfalint.loaders.terraform_hcl import Block, HclReader, Reference, parse_hcl
 from mfalint.loaders.terraform_policies import DocumentSource, policy_document, policy_source, prune_policy
 from mfalint.model import Policy, PolicyKind
-from mfalint.nodes import MappingNode, Node, ScalarNode, format_jsonpath
+from mfalint.nodes import MappingNode, ScalarNode, format_jsonpath
 
 if TYPE_CHECKING:
     from mfalint.context import Workspace
@@ -82,8 +82,6 @@ class ModuleFile:
     merges: dict[str, DocumentSource] = field(default_factory=dict)
     # (resource address, attribute name) -> policies; inline_policy blocks of a role use "inline_policy".
     attributes: dict[tuple[str, str], ResourcePolicies] = field(default_factory=dict)
-    # Statements that exist only for one value of a boolean variable: (node, variable, value).
-    switches: list[tuple[Node, str, bool]] = field(default_factory=list)
 
 
 class TerraformLoader:
@@ -159,7 +157,6 @@ def _extract(document: Document, module_file: ModuleFile) -> list[Policy]:
             if root is None:
                 continue
             found = _policies(document, root, address, None)
-            module_file.switches.extend(source.conditional)
             if found:
                 module_file.documents[address] = found[0]
                 module_file.merges[address] = source

@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -20,8 +19,6 @@ from mfalint.loaders.reading import LoadFailure
 from mfalint.loaders.terraform_hcl import Block, HclReader, Reference, is_unknown
 from mfalint.model import Policy, PolicyKind
 from mfalint.nodes import ScalarNode, SequenceNode
-
-LOG = logging.getLogger(__name__)
 
 __all__ = ["link_module"]
 
@@ -73,12 +70,10 @@ class _Linker:
         self.attributes: dict[tuple[str, str], ResourcePolicies] = {}
         self.names: dict[tuple[str, str], str] = {}  # (kind, IAM name) -> principal key
         self.policy_names: dict[str, str] = {}  # IAM policy name -> aws_iam_policy address
-        self.module_documents: list[Document] = []
         for document in documents:
             module_file = document.facts.get("terraform")
             if not isinstance(module_file, ModuleFile) or not document.readable:
                 continue
-            self.module_documents.append(document)
             self.documents.update(module_file.documents)
             for address, source in module_file.merges.items():
                 self.merges[address] = (source.sources, source.overrides)
@@ -189,7 +184,6 @@ class _Linker:
     # -- resources -------------------------------------------------------------
 
     def link(self) -> Workspace:
-        self.apply_variable_defaults()
         self.add_principals()
         self.set_kinds()
         for resource in self.resources:
@@ -213,43 +207,6 @@ class _Linker:
             elif resource_type == "aws_iam_account_password_policy":
                 self.link_password_policy(resource)
         return self.workspace
-
-    def apply_variable_defaults(self) -> None:
-        """Leave out the dynamic statements that a boolean variable's default turns off.
-
-        The module is checked as it is applied with its defaults. A variable
-        without a literal ``true`` or ``false`` default keeps its statements.
-        """
-        defaults: dict[str, bool] = {}
-        switches: dict[int, tuple[str, bool]] = {}
-        for document in self.module_documents:
-            module_file = document.facts["terraform"]
-            for block in module_file.blocks:
-                attribute = block.attributes.get("default") if block.type == "variable" and len(block.labels) == 1 else None
-                text = attribute.expression.text.decode("utf-8").strip() if attribute is not None and attribute.expression.text else ""
-                if text in ("true", "false"):
-                    defaults[block.labels[0]] = text == "true"
-            for node, name, present_when in module_file.switches:
-                switches[id(node)] = (name, present_when)
-        if not switches:
-            return
-        for document in self.module_documents:
-            for policy in document.policies:
-                kept = []
-                for statement in policy.statements:
-                    name, present_when = switches.get(id(statement.node), ("", True))
-                    if defaults.get(name, present_when) == present_when:
-                        kept.append(statement)
-                    else:
-                        LOG.info(
-                            "%s: %s of %s left out, because var.%s defaults to %s",
-                            document.path,
-                            statement.label,
-                            policy.name,
-                            name,
-                            str(not present_when).lower(),
-                        )
-                policy.statements[:] = kept
 
     def set_kinds(self) -> None:
         """Give referenced policy documents the kind their resource gives them.

@@ -58,9 +58,6 @@ class DocumentSource:
     root: MappingNode
     sources: list[Reference] = field(default_factory=list)
     overrides: list[Reference] = field(default_factory=list)
-    # Statements of ``dynamic "statement"`` blocks that exist only for one value
-    # of a boolean variable: (statement node, variable name, that value).
-    conditional: list[tuple[Node, str, bool]] = field(default_factory=list)
 
 
 # -- attributes that hold a policy ---------------------------------------------
@@ -294,7 +291,6 @@ def policy_document(reader: HclReader, block: Block) -> DocumentSource:
     in source order. The default Version is 2012-10-17, as the data source's.
     """
     statements: list[Node] = []
-    conditional: list[tuple[Node, str, bool]] = []
     for item in block.items:
         path: tuple[PathPart, ...] = ("Statement", len(statements))
         if isinstance(item, Block) and item.type == "statement":
@@ -303,9 +299,6 @@ def policy_document(reader: HclReader, block: Block) -> DocumentSource:
             content = _dynamic_content(item)
             if content is not None:
                 statements.append(_statement(reader, _block_mapping(reader, content, path), path))
-                switch = _variable_switch(item)
-                if switch is not None:
-                    conditional.append((statements[-1], *switch))
         elif not isinstance(item, Block) and item.name == "statement":
             value = reader.value(item.expression, path, policy_variables=True)
             for mapping in value.items if isinstance(value, SequenceNode) else [value]:
@@ -326,7 +319,7 @@ def policy_document(reader: HclReader, block: Block) -> DocumentSource:
         pairs=[(version_key, version), (statement_key, SequenceNode(block.span, ("Statement",), items=statements))],
     )
 
-    result = DocumentSource(root, conditional=conditional)
+    result = DocumentSource(root)
     for name, target in (
         ("source_policy_documents", result.sources),
         ("source_json", result.sources),
@@ -346,31 +339,6 @@ def _dynamic_content(block: Block) -> Block | None:
         return None
     contents = block.nested("content")
     return contents[0] if contents else None
-
-
-# ``for_each = var.NAME ? [1] : []``, with ``!`` or the branches swapped.
-_VARIABLE_SWITCH = re.compile(r"\s*(!?)\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\?\s*(.+?)\s*:\s*(.+?)\s*", re.DOTALL)
-
-
-def _variable_switch(block: Block) -> tuple[str, bool] | None:
-    """Return the boolean variable and the value of it for which a dynamic block has content.
-
-    Only ``for_each`` expressions of the form ``var.NAME ? [...] : []``, with
-    ``!`` or the branches swapped, are understood. Returns None for others.
-    """
-    for_each = block.attributes.get("for_each")
-    if for_each is None or not for_each.expression.text:
-        return None
-    match = _VARIABLE_SWITCH.fullmatch(for_each.expression.text.decode("utf-8"))
-    if match is None:
-        return None
-    negated, name, when_true, when_false = match.groups()
-    empty = ("[]", "{}")
-    true_empty, false_empty = when_true.replace(" ", "") in empty, when_false.replace(" ", "") in empty
-    if true_empty == false_empty:
-        return None
-    present_when = false_empty
-    return name, present_when != bool(negated)
 
 
 def _empty_literal(expression: Any) -> bool:
