@@ -69,6 +69,10 @@ class Workspace:
 
     principals: dict[str, Principal] = field(default_factory=dict)
     evidence: list[ResetEvidence] = field(default_factory=list)
+    # Indexes by policy identity, built on first use, after linking: the
+    # principals that hold each policy themselves, and the users that have it.
+    _holders: dict[int, list[Principal]] | None = field(default=None, init=False, repr=False, compare=False)
+    _users: dict[int, list[Principal]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def merged(cls, parts: Iterable[Workspace | None]) -> Workspace:
@@ -95,9 +99,23 @@ class Workspace:
                 policies.extend(policy for policy in group.policies if policy not in policies)
         return policies
 
+    def holders(self, policy: Policy) -> list[Principal]:
+        """Return the users, groups and roles that hold ``policy`` themselves."""
+        if self._holders is None:
+            self._holders = {}
+            for principal in self.principals.values():
+                for held in {id(item): item for item in principal.policies}:
+                    self._holders.setdefault(held, []).append(principal)
+        return self._holders.get(id(policy), [])
+
     def users_with(self, policy: Policy) -> list[Principal]:
         """Return the users that have ``policy``, directly or through a group."""
-        return [user for user in self.users() if any(candidate is policy for candidate in self.policy_set(user))]
+        if self._users is None:
+            self._users = {}
+            for user in self.users():
+                for held in {id(item) for item in self.policy_set(user)}:
+                    self._users.setdefault(held, []).append(user)
+        return self._users.get(id(policy), [])
 
     def reset_evidence_for(self, policy: Policy) -> ResetEvidence | None:
         """Return evidence that a user who has ``policy`` must change a password at sign-in.

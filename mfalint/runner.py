@@ -157,7 +157,9 @@ def _policy_sets(policies: list[Policy], workspace: Workspace | None) -> list[li
         return [policies]
     placed = {index for key in sets for index in key}
     rest = [policy for index, policy in enumerate(policies) if index not in placed]
-    return [*sets.values(), *([rest] if rest else [])]
+    # Sets in the order of their policies in the file, not of the users, so
+    # listing users in another order gives the same findings.
+    return [sets[key] for key in sorted(sets)] + ([rest] if rest else [])
 
 
 def _hint_template(document: Document) -> None:
@@ -429,16 +431,16 @@ class Linter:
             and not looks_like_policy(document.text)
         ):
             return []
-        findings: list[Finding] = []
-        seen: set[tuple[str, Span, str]] = set()
+        # A statement in several users' sets is reported once, with the highest
+        # severity any set gives. Among equals, the first set's finding stays.
+        chosen: dict[tuple[str, Span, str], Finding] = {}
         for policy_set in _policy_sets(policies, workspace):
             context = CheckContext(document=document, policies=policy_set, settings=self.settings, workspace=workspace)
             for finding in self._check(context):
-                # A statement in several users' sets is reported once.
                 key = (finding.code, finding.span, finding.jsonpath)
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(finding)
+                if key not in chosen or finding.severity > chosen[key].severity:
+                    chosen[key] = finding
+        findings = list(chosen.values())
         for finding in findings:
             if "sid" not in finding.details:
                 sid = statement_sid(policies, finding)

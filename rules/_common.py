@@ -316,7 +316,7 @@ def user_policies(context: CheckContext) -> list[Policy]:
         return policies
     kept = []
     for policy in policies:
-        holders = [holder for holder in workspace.principals.values() if any(item is policy for item in holder.policies)]
+        holders = workspace.holders(policy)
         if holders and all(holder.kind == "role" for holder in holders):
             continue
         kept.append(policy)

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from mfalint.document import Document
+from mfalint.findings import Severity
 from mfalint.loaders import JsonLoader, YamlLoader, account_dump
 from mfalint.model import PolicyKind
 
@@ -319,3 +320,53 @@ def test_dump_one_group_no_mfa006(lint, tmp_path: Path) -> None:
     path = tmp_path / "account.json"
     path.write_text(json.dumps(dump, indent=2), encoding="utf-8")
     assert "MFA006" not in codes(lint(path))
+
+
+def _shared_group_dump(first: str) -> dict:
+    """Return a dump where xavier can enrol through his own policy and yolanda, in the same group, cannot."""
+    admin = {
+        "Sid": "AllowAllWithMFA",
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+    enrol = {
+        "Sid": "AllowEnrolWithoutMFA",
+        "Effect": "Allow",
+        "Action": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices"],
+        "Resource": ["arn:aws:iam::*:mfa/*", "arn:aws:iam::*:user/${aws:username}"],
+    }
+    users = {
+        "xavier": {
+            "UserName": "xavier",
+            "Arn": f"{ACCOUNT}:user/xavier",
+            "GroupList": ["admins"],
+            "UserPolicyList": [{"PolicyName": "SelfEnrol", "PolicyDocument": {"Version": "2012-10-17", "Statement": [enrol]}}],
+        },
+        "yolanda": {"UserName": "yolanda", "Arn": f"{ACCOUNT}:user/yolanda", "GroupList": ["admins"]},
+    }
+    order = [first, *(name for name in users if name != first)]
+    return {
+        "UserDetailList": [users[name] for name in order],
+        "GroupDetailList": [
+            {
+                "GroupName": "admins",
+                "Arn": f"{ACCOUNT}:group/admins",
+                "GroupPolicyList": [{"PolicyName": "AdminWithMFA", "PolicyDocument": {"Version": "2012-10-17", "Statement": [admin]}}],
+            }
+        ],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
+
+
+def test_shared_statement_independent_of_user_order(lint, tmp_path: Path) -> None:
+    """A statement in two users' sets gets the most severe finding, whichever user the dump lists first."""
+    results = []
+    for first in ("xavier", "yolanda"):
+        path = tmp_path / f"{first}.json"
+        path.write_text(json.dumps(_shared_group_dump(first), indent=2), encoding="utf-8")
+        results.append([(finding.code, finding.severity, finding.message) for finding in lint(path)])
+    assert results[0] == results[1]
+    assert ("MFA009", Severity.ERROR) in [(code, severity) for code, severity, _message in results[0]]
