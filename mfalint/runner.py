@@ -434,7 +434,10 @@ class Linter:
         # A statement in several users' sets is reported once, with the highest
         # severity any set gives. Among equals, the first set's finding stays.
         chosen: dict[tuple[str, Span, str], Finding] = {}
-        for policy_set in _policy_sets(policies, workspace):
+        policy_sets = _policy_sets(policies, workspace)
+        if len(policy_sets) > 1:
+            LOG.info("%s: checking %d sets of policies that apply together", document.path, len(policy_sets))
+        for policy_set in policy_sets:
             context = CheckContext(document=document, policies=policy_set, settings=self.settings, workspace=workspace)
             for finding in self._check(context):
                 key = (finding.code, finding.span, finding.jsonpath)
