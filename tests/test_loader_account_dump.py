@@ -272,6 +272,16 @@ def test_cli_reports_dump() -> None:
     assert [finding["code"] for finding in json.loads(result.stdout)] == ["MFA002", "MFA001"]
 
 
+# An administrator grant that works only with MFA, as a group policy.
+ADMIN_WITH_MFA = {
+    "Sid": "AdminWithMFA",
+    "Effect": "Allow",
+    "Action": "*",
+    "Resource": "*",
+    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+}
+
+
 def _two_group_dump() -> dict:
     """Return a dump where group 'enforced' has an MFA deny and group 'contractors' has none."""
     deny = {
@@ -281,14 +291,6 @@ def _two_group_dump() -> dict:
         "Resource": "*",
         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
     }
-    admin = {
-        "Sid": "AdminWithMFA",
-        "Effect": "Allow",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-    }
-
     def group(name: str, statement: dict) -> dict:
         document = {"Version": "2012-10-17", "Statement": [statement]}
         return {"GroupName": name, "Arn": f"{ACCOUNT}:group/{name}", "GroupPolicyList": [{"PolicyName": name, "PolicyDocument": document}]}
@@ -298,7 +300,7 @@ def _two_group_dump() -> dict:
 
     return {
         "UserDetailList": [user("alice", "enforced"), user("carol", "contractors")],
-        "GroupDetailList": [group("enforced", deny), group("contractors", admin)],
+        "GroupDetailList": [group("enforced", deny), group("contractors", ADMIN_WITH_MFA)],
         "RoleDetailList": [],
         "Policies": [],
     }
@@ -324,13 +326,6 @@ def test_dump_one_group_no_mfa006(lint, tmp_path: Path) -> None:
 
 def _shared_group_dump(first: str) -> dict:
     """Return a dump where xavier can enrol through his own policy and yolanda, in the same group, cannot."""
-    admin = {
-        "Sid": "AllowAllWithMFA",
-        "Effect": "Allow",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-    }
     enrol = {
         "Sid": "AllowEnrolWithoutMFA",
         "Effect": "Allow",
@@ -353,7 +348,7 @@ def _shared_group_dump(first: str) -> dict:
             {
                 "GroupName": "admins",
                 "Arn": f"{ACCOUNT}:group/admins",
-                "GroupPolicyList": [{"PolicyName": "AdminWithMFA", "PolicyDocument": {"Version": "2012-10-17", "Statement": [admin]}}],
+                "GroupPolicyList": [{"PolicyName": "AdminWithMFA", "PolicyDocument": {"Version": "2012-10-17", "Statement": [ADMIN_WITH_MFA]}}],
             }
         ],
         "RoleDetailList": [],
