@@ -186,12 +186,7 @@ class SourceEditor:
         self._roots = document.roots
         self.text = document.text
         self.syntax = document.format if document.format in SUPPORTED_FORMATS else None
-        starts = [0]
-        index = self.text.find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = self.text.find("\n", index + 1)
-        self._starts = starts
+        self._starts = self._lines.starts
         self._quote: str | None = None
         # Paths under a duplicate key: which of the values counts depends on the reader, so none is edited.
         self._duplicated = [problem.jsonpath for problem in document.problems if problem.code == "IAM015"]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from mfalint.findings import INTERNAL_ERROR_CODE, Edit, Finding, Fix
 from mfalint.loaders import LoadFailure, decode_bytes, read_bytes
-from mfalint.positions import LineIndex, Position
+from mfalint.positions import LineIndex, Position, line_starts
 
 if TYPE_CHECKING:
     from mfalint.runner import Linter
@@ -166,15 +166,6 @@ def _diff_line(marker: str, line: str) -> str:
 # -- applying edits ----------------------------------------------------------
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index != -1:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
-
-
 def _offset(starts: list[int], text: str, position: Position) -> int:
     """Return the code-point offset of a Position; raise ValueError when it lies outside the text."""
     if not 1 <= position.line <= len(starts):
@@ -188,7 +179,7 @@ def _offset(starts: list[int], text: str, position: Position) -> int:
 
 def _ranges(text: str, edits: Iterable[Edit], starts: list[int] | None = None) -> list[tuple[int, int, str]]:
     """Return (start, end, new text) offsets of edits, sorted; raise ValueError for a bad span or an overlap."""
-    starts = starts if starts is not None else _line_starts(text)
+    starts = starts if starts is not None else line_starts(text)
     ranges = []
     for edit in edits:
         start, end = _offset(starts, text, edit.span.start), _offset(starts, text, edit.span.end)
@@ -259,7 +250,7 @@ def _rejection_key(text: str, starts: list[int], finding: Finding) -> tuple:
 
 def _choose(text: str, candidates: list[Finding]) -> tuple[list[Finding], dict[int, str]]:
     """Pick the findings whose fixes do not overlap an earlier pick; also return the fixes that are invalid on their own."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     chosen: list[Finding] = []
     claimed: list[tuple[int, int]] = []  # ranges that the chosen fixes edit
     invalid: dict[int, str] = {}
@@ -323,7 +314,7 @@ def _attempt(linter: Linter, path: str, text: str, chosen: list[Finding], intern
     if len(failures) > internal_errors:
         return f"linting the result failed: {failures[0].message}"
 
-    old_starts = _line_starts(text)
+    old_starts = line_starts(text)
     new_lines = LineIndex(new_text)
     for finding in chosen:
         moved = new_lines.position_of_offset(_map_offset(_offset(old_starts, text, finding.span.start), ranges))
@@ -360,7 +351,7 @@ def fix_text(
     passes = MAX_PASSES if _parse_error(linter, current, path) is None else 0
 
     for _ in range(passes):
-        starts = _line_starts(current)
+        starts = line_starts(current)
 
         def reject(finding: Finding, reason: str) -> None:
             rejected[_rejection_key(current, starts, finding)] = Rejection(finding.code, _title(finding.fix), reason)

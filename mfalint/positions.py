@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-__all__ = ["Position", "Span", "LineIndex"]
+__all__ = ["Position", "Span", "LineIndex", "line_starts"]
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -35,19 +35,29 @@ class Span:
         return cls(position, position)
 
 
+def line_starts(text: str) -> list[int]:
+    """Return the code-point offset where each line of ``text`` starts; the first is 0."""
+    starts = [0]
+    index = text.find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
 class LineIndex:
     """Line starts of one text, for converting offsets and encodings."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        index = text.find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = text.find("\n", index + 1)
-        self._starts = starts
+        self._starts = line_starts(text)
         self._ascii = text.isascii()
         self._byte_starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """The code-point offset where each line starts; do not modify it."""
+        return self._starts
 
     def line_text(self, line: int) -> str:
         """Return line ``line`` (1-based) without its line ending."""

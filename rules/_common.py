@@ -40,6 +40,7 @@ __all__ = [
     "broken_mfa_condition",
     "looks_like_mfa_key",
     "user_policies",
+    "is_number",
 ]
 
 OWN_USER_ARN = DEFAULT_PRINCIPAL.arn
@@ -273,7 +274,7 @@ def broken_mfa_condition(policy: Policy, statement: Statement) -> BrokenConditio
             return BrokenCondition(condition, condition.operator_node, reason, everyone)
         texts = [value.text for value in condition.values]
         if key == MFA_AGE:
-            bad = [text for text in texts if not _is_number(text)]
+            bad = [text for text in texts if not is_number(text)]
             if bad:
                 shown = ", ".join(f"'{text}'" for text in bad)
                 reason = f"{shown} is not a number of seconds, so '{operator.text}' never matches '{condition.key}'"
@@ -294,7 +295,8 @@ def broken_mfa_condition(policy: Policy, statement: Statement) -> BrokenConditio
     return None
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Return True for text that Numeric condition operators read as a number."""
     try:
         float(text)
     except ValueError:

@@ -12,6 +12,8 @@ from mfalint.findings import Finding, Severity
 from mfalint.iam.global_keys import MFA_AGE, MFA_PRESENT
 from mfalint.rule import CheckContext, Rule, RuleDocs
 
+from ._common import is_number
+
 _POLICY = """{
   "Version": "2012-10-17",
   "Statement": [
@@ -23,16 +25,8 @@ _POLICY = """{
 """
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_date(text: str) -> bool:
-    if _is_number(text):
+    if is_number(text):
         return True
     candidate = text.strip()
     if candidate.endswith("Z"):
@@ -63,7 +57,7 @@ def _is_base64(text: str) -> bool:
 _CHECKS = {
     "Bool": (lambda text: text.lower() in ("true", "false"), "true or false"),
     "Null": (lambda text: text.lower() in ("true", "false"), "true (key absent) or false (key present)"),
-    "Numeric": (_is_number, "a number"),
+    "Numeric": (is_number, "a number"),
     "Date": (_is_date, "an ISO 8601 date or epoch seconds"),
     "IpAddress": (_is_cidr, "an IP address or CIDR range"),
     "Binary": (_is_base64, "base64 data"),

@@ -32,7 +32,7 @@ from mfalint.extract import extract_policies
 from mfalint.loaders.json_loader import load_json
 from mfalint.model import Policy, PolicyKind
 from mfalint.nodes import MappingNode, Node, PathPart, ScalarNode, SequenceNode
-from mfalint.positions import Position, Span
+from mfalint.positions import Position, Span, line_starts
 
 __all__ = ["EMBEDDED_TAG", "detect", "extract", "link", "read_policy", "text_of", "items_of"]
 
@@ -154,15 +154,6 @@ def _url_decode(text: str) -> tuple[str, list[int]]:
     return decoded, offsets
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index != -1:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
-
-
 def _span_mapper(document: Document, node: ScalarNode, url_encoded: bool) -> tuple[str, Callable[[Span], Span]]:
     """Return the policy text inside a string node and a function from its spans to the file's.
 
@@ -186,7 +177,7 @@ def _span_mapper(document: Document, node: ScalarNode, url_encoded: bool) -> tup
         return text, lambda _span: string_span
 
     value_to_literal = traced[1]
-    starts = _line_starts(text)
+    starts = line_starts(text)
 
     def to_file(position: Position) -> Position:
         line = min(max(position.line, 1), len(starts))
