@@ -69,8 +69,10 @@ class Workspace:
 
     principals: dict[str, Principal] = field(default_factory=dict)
     evidence: list[ResetEvidence] = field(default_factory=list)
-    # Indexes by policy identity, built on first use, after linking: the
-    # principals that hold each policy themselves, and the users that have it.
+    # Built on first use, after linking: each user's policy set, and indexes by
+    # policy identity of the principals that hold a policy themselves and of
+    # the users that have it.
+    _user_sets: list[tuple[Principal, list[Policy]]] | None = field(default=None, init=False, repr=False, compare=False)
     _holders: dict[int, list[Principal]] | None = field(default=None, init=False, repr=False, compare=False)
     _users: dict[int, list[Principal]] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -99,22 +101,28 @@ class Workspace:
                 policies.extend(policy for policy in group.policies if policy not in policies)
         return policies
 
+    def user_policy_sets(self) -> list[tuple[Principal, list[Policy]]]:
+        """Return every user with its policy set, computed once."""
+        if self._user_sets is None:
+            self._user_sets = [(user, self.policy_set(user)) for user in self.users()]
+        return self._user_sets
+
     def holders(self, policy: Policy) -> list[Principal]:
         """Return the users, groups and roles that hold ``policy`` themselves."""
         if self._holders is None:
             self._holders = {}
             for principal in self.principals.values():
-                for held in {id(item): item for item in principal.policies}:
-                    self._holders.setdefault(held, []).append(principal)
+                for policy_id in {id(item) for item in principal.policies}:
+                    self._holders.setdefault(policy_id, []).append(principal)
         return self._holders.get(id(policy), [])
 
     def users_with(self, policy: Policy) -> list[Principal]:
         """Return the users that have ``policy``, directly or through a group."""
         if self._users is None:
             self._users = {}
-            for user in self.users():
-                for held in {id(item) for item in self.policy_set(user)}:
-                    self._users.setdefault(held, []).append(user)
+            for user, policies in self.user_policy_sets():
+                for policy_id in {id(item) for item in policies}:
+                    self._users.setdefault(policy_id, []).append(user)
         return self._users.get(id(policy), [])
 
     def reset_evidence_for(self, policy: Policy) -> ResetEvidence | None:

@@ -68,7 +68,7 @@ import json
 import logging
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -516,15 +516,18 @@ def _group_order(group: _RawGroup) -> tuple[int, bool, str, int]:
     return (rank, service not in ("iam", "sts"), service, level_rank)
 
 
-def _named_mask(policies: Sequence[Policy]) -> int:
-    """Return the actions that some statement's Action list names with a pattern other than "*", as a bitset."""
-    mask = 0
+def _named_masks(policies: Sequence[Policy]) -> list[tuple[StatementRef, int]]:
+    """Return each statement with the actions its Action list names by patterns other than "*", as a bitset."""
+    named = []
     for policy in policies:
         for statement in policy.statements:
+            mask = 0
             for text in statement.action_texts or ():
                 if text != "*":
                     mask |= pattern_mask(text)
-    return mask
+            if mask:
+                named.append((StatementRef(policy, statement), mask))
+    return named
 
 
 # Actions named per statement in a ``*`` group's "also by" lines.
@@ -533,6 +536,7 @@ OTHER_ACTIONS_SHOWN = 3
 
 def _other_statements(
     mask: int,
+    named: list[tuple[StatementRef, int]],
     names: tuple[str, ...],
     decided_by: tuple[StatementInfo, ...],
     verdict: str,
@@ -546,27 +550,22 @@ def _other_statements(
     group, which a narrow grant beside a broad one does.
     """
     others = []
-    for policy in policies:
-        for statement in policy.statements:
-            named = 0
-            for text in statement.action_texts or ():
-                if text != "*":
-                    named |= pattern_mask(text)
-            hits = named & mask
-            if not hits:
-                continue
-            info = StatementInfo.from_ref(StatementRef(policy, statement))
-            if info in decided_by:
-                continue
-            shown = []
-            rest = hits
-            while rest and len(shown) < OTHER_ACTIONS_SHOWN:
-                lowest = rest & -rest
-                shown.append(names[lowest.bit_length() - 1])
-                rest ^= lowest
-            _resource, explained = _decide_example(policies, shown[0], verdict, context, principal)
-            if info in explained.decided_by:
-                others.append(OtherStatement(info, hits.bit_count(), tuple(shown)))
+    for ref, statement_mask in named:
+        hits = statement_mask & mask
+        if not hits:
+            continue
+        info = StatementInfo.from_ref(ref)
+        if info in decided_by:
+            continue
+        first_actions = []
+        rest = hits
+        while rest and len(first_actions) < OTHER_ACTIONS_SHOWN:
+            lowest = rest & -rest
+            first_actions.append(names[lowest.bit_length() - 1])
+            rest ^= lowest
+        _resource, explained = _decide_example(policies, first_actions[0], verdict, context, principal)
+        if info in explained.decided_by:
+            others.append(OtherStatement(info, hits.bit_count(), tuple(first_actions)))
     return tuple(others)
 
 
@@ -589,13 +588,16 @@ def _summarize(
         # Actions that an Action list names are often granted by a narrower
         # statement, so the example comes from the rest when it can.
         credentials, permissions = _rank_masks()
-        bulk = (mask & ~_named_mask(policies)) or mask
+        named = _named_masks(policies)
+        named_mask = 0
+        for _ref, statement_mask in named:
+            named_mask |= statement_mask
+        bulk = (mask & ~named_mask) or mask
         chosen = (bulk & credentials) or (bulk & permissions) or bulk
         example = reach.names[(chosen & -chosen).bit_length() - 1]
         resource, explained = _decide_example(policies, example, verdict, context, principal)
-        star = _group(_RawGroup("*", None, ("*",), count, example), resource, explained)
-        others = _other_statements(mask, reach.names, explained.decided_by, verdict, policies, context, principal)
-        star = replace(star, also_by=others)
+        others = _other_statements(mask, named, reach.names, explained.decided_by, verdict, policies, context, principal)
+        star = _group(_RawGroup("*", None, ("*",), count, example), resource, explained, others)
         excluded = tuple(_group(raw) for raw in _raw_groups(full & ~mask, reach.names))
         return ActionSummary(count, (star,), excluded)
 
@@ -606,7 +608,12 @@ def _summarize(
     return ActionSummary(count, tuple(groups))
 
 
-def _group(raw: _RawGroup, resource: str | None = None, explained: _Explained | None = None) -> ActionGroup:
+def _group(
+    raw: _RawGroup,
+    resource: str | None = None,
+    explained: _Explained | None = None,
+    also_by: tuple[OtherStatement, ...] = (),
+) -> ActionGroup:
     if explained is None:
         return ActionGroup(raw.service, raw.level, raw.count, raw.patterns)
     return ActionGroup(
@@ -620,6 +627,7 @@ def _group(raw: _RawGroup, resource: str | None = None, explained: _Explained | 
         depends_on=explained.depends_on,
         unknown_keys=explained.unknown_keys,
         reason=explained.reason,
+        also_by=also_by,
     )
 
 

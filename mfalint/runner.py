@@ -149,10 +149,10 @@ def _policy_sets(policies: list[Policy], workspace: Workspace | None) -> list[li
         return [policies]
     positions = {id(policy): index for index, policy in enumerate(policies)}
     sets: dict[tuple[int, ...], list[Policy]] = {}
-    for user in workspace.users():
-        held = sorted({positions[id(policy)] for policy in workspace.policy_set(user) if id(policy) in positions})
-        if held:
-            sets.setdefault(tuple(held), [policies[index] for index in held])
+    for _user, user_policies in workspace.user_policy_sets():
+        indexes = sorted({positions[id(policy)] for policy in user_policies if id(policy) in positions})
+        if indexes:
+            sets.setdefault(tuple(indexes), [policies[index] for index in indexes])
     if not sets:
         return [policies]
     placed = {index for key in sets for index in key}

@@ -566,11 +566,11 @@ def reachable(policies: Sequence[Policy], scenario_name: str, principal: Princip
     return Reachability(scenario_name, names, allowed & full, maybe & full, denied & full)
 
 
-def _resource_patterns(statement: Statement) -> tuple[list[str] | None, bool]:
-    if statement.resources is not None:
-        return [value.text for value in statement.resources], False
-    if statement.not_resources is not None:
-        return [value.text for value in statement.not_resources], True
+def _resource_patterns(statement: Statement) -> tuple[tuple[str, ...] | None, bool]:
+    if statement.resource_texts is not None:
+        return statement.resource_texts, False
+    if statement.not_resource_texts is not None:
+        return statement.not_resource_texts, True
     return None, False
 
 
