@@ -15,11 +15,11 @@ class ParseError(ProblemRule):
     summary = "The file cannot be read or parsed."
     docs = RuleDocs(
         what=(
-            "Reports a file that cannot be read or parsed: a JSON or YAML syntax error, "
-            "text that is not UTF-8, binary data, an empty JSON file or empty standard input, "
-            "a file over the size limit, nesting deeper than 100 levels, or YAML aliases that "
-            "expand too far. The finding points at the first bad character. An empty YAML or "
-            "Terraform file is valid and gets no finding."
+            "Reports a file that cannot be read or parsed. The causes are a JSON or YAML "
+            "syntax error, text that is not UTF-8, binary data, an empty JSON file or empty "
+            "standard input, a file over the size limit, nesting deeper than 100 levels, and "
+            "YAML aliases that expand too far. The finding points at the first bad character. "
+            "An empty YAML or Terraform file is valid and gets no finding."
         ),
         why=(
             "A policy that does not parse is never checked, so every other rule is silent "

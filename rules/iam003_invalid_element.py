@@ -33,12 +33,14 @@ class InvalidElement(Rule):
     summary = "A policy or statement element is unknown, missing, duplicated or of the wrong type."
     docs = RuleDocs(
         what=(
-            "Checks the shape of each policy: only `Version`, `Id` and `Statement` at the top; "
-            "only the documented statement elements; `Effect` is `Allow` or `Deny`; exactly "
-            "one of `Action` and `NotAction`; at most one of `Resource` and `NotResource`, and "
-            "one of them in an identity policy; no `Principal` or `NotPrincipal` in an identity "
-            "policy or permissions boundary; strings or lists of strings where IAM expects "
-            "them; and a `Condition` that maps operators to keys to values."
+            "Checks the shape of each policy. The top level has only `Version`, `Id` and "
+            "`Statement`, and statements have only the documented elements. `Effect` is "
+            "`Allow` or `Deny`. A statement has exactly one of `Action` and `NotAction`, and "
+            "at most one of `Resource` and `NotResource`, of which a statement of an identity "
+            "policy needs one. An identity policy or permissions boundary has no `Principal` "
+            "or `NotPrincipal`. "
+            "Elements are strings or lists of strings where IAM expects them, and a "
+            "`Condition` maps operators to keys to values."
         ),
         why=(
             "IAM rejects such a policy when it is uploaded, or, for a misspelt key in a tool "

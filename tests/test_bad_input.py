@@ -451,7 +451,7 @@ def test_empty_valid_file_no_findings(name: str, tmp_path: Path) -> None:
 
 
 def test_named_template_hint(tmp_path: Path) -> None:
-    """A template named on the command line is read, and its parse error says to lint the rendered output."""
+    """A template named on the command line is read, and its parse error points to the rendered output."""
     (tmp_path / "policy.json.erb").write_text('{\n  "Statement": <%= statements %>\n}\n', encoding="utf-8")
 
     run = run_cli(tmp_path, "policy.json.erb")
